@@ -1,0 +1,190 @@
+"""The `fanbot` command: the one main that reads settings, opens the store and wires adapters."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from adapters import console
+from bot import logsetup
+from bot.app import open_core
+from bot.core import Core
+from bot.settings import Settings
+from storage import bundle as bundles
+from storage.errors import StoreError
+
+log = logging.getLogger("fanbot")
+
+EXIT_BAD_INPUT = 1
+EXIT_CANNOT_START = 2
+
+
+class Service(Protocol):
+    """A running platform adapter, started and stopped by `fanbot run` in one event loop."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+# Each platform adds a factory here: (settings, core) -> Service, or None when its token is unset.
+ServiceFactory = Callable[[Settings, Core], Awaitable["Service | None"]]
+
+
+def service_factories() -> list[ServiceFactory]:
+    return []
+
+
+async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    core = await open_core(settings)
+    try:
+        reply = await console.ask(core, " ".join(args.text))
+    finally:
+        await core.store.close()
+    print(console.render(reply))
+    return EXIT_BAD_INPUT if reply.error else 0
+
+
+async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    core = await open_core(settings)
+    try:
+        await console.chat(core)
+    finally:
+        await core.store.close()
+    return 0
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    core = await open_core(settings)
+    services: list[Service] = []
+    try:
+        for factory in service_factories():
+            service = await factory(settings, core)
+            if service is not None:
+                services.append(service)
+        if not services:
+            print(
+                "No DISCORD_TOKEN or TELEGRAM_BOT_TOKEN is set (environment or .env): "
+                "opening the console chat instead.",
+                file=sys.stderr,
+            )
+            await console.chat(core)
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        for service in services:
+            await service.start()
+            log.info("%s adapter started", service.name)
+        await stop.wait()
+        return 0
+    finally:
+        for service in reversed(services):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", service.name)
+        await core.store.close()
+
+
+def _counts(bundle: bundles.Bundle) -> str:
+    return f"{len(bundle.subjects)} subjects and {len(bundle.facts)} facts"
+
+
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    core = await open_core(settings)
+    try:
+        bundle = await core.store.export_bundle()
+    finally:
+        await core.store.close()
+    text = bundles.dump(bundle)
+    if args.file == "-":
+        sys.stdout.write(text)
+    else:
+        await asyncio.to_thread(Path(args.file).write_text, text, encoding="utf-8")
+        print(f"Exported {_counts(bundle)} to {args.file}")
+    return 0
+
+
+async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    bundle = bundles.read_file(Path(args.file))  # validate everything before opening the store
+    core = await open_core(settings)
+    try:
+        await core.store.import_bundle(bundle, args.file)
+    finally:
+        await core.store.close()
+    print(f"Imported {_counts(bundle)} from {args.file}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fanbot",
+        description="A fan bot for releases, records and member status, on Discord, Telegram "
+        "and the terminal. Settings come from the environment and .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="start every adapter whose token is set (else the console chat)")
+    sub.add_parser("chat", help="chat with the bot in this terminal, no token needed")
+    p = sub.add_parser(
+        "ask", help='ask one question and print the answer: fanbot ask "/milestone V"'
+    )
+    p.add_argument("text", nargs="+", help="a command line, e.g. /milestone V")
+    p = sub.add_parser("export", help="write the whole store to a YAML file (- for stdout)")
+    p.add_argument("file")
+    p = sub.add_parser("import", help="add or update facts and subjects from a YAML file")
+    p.add_argument("file")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "run": cmd_run,
+    "chat": cmd_chat,
+    "ask": cmd_ask,
+    "export": cmd_export,
+    "import": cmd_import,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        print(f"fanbot: a setting is wrong: {problems}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    level = settings.fanbot_log_level
+    if args.command in ("ask", "chat") and "fanbot_log_level" not in settings.model_fields_set:
+        level = "WARNING"  # keep a terminal conversation free of start-up chatter
+    logsetup.configure(level, settings.secrets())
+    try:
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except StoreError as exc:
+        print(f"fanbot: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The shared command core: declarations, parsing, name resolution, replies, permissions."""

@@ -1,0 +1,36 @@
+"""Building the core from settings: open the store, seed it on first start, declare commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.clock import Clock, SystemClock
+from bot.commands import Command
+from bot.core import Core
+from bot.fan_commands import fan_commands
+from bot.settings import Settings
+from storage.store import Store
+
+
+def all_commands() -> list[Command]:
+    """Every command the core serves; a feature adds its list here, once."""
+    return [*fan_commands()]
+
+
+async def open_core(
+    settings: Settings, clock: Clock | None = None, commands: Iterable[Command] | None = None
+) -> Core:
+    """Open (and migrate) the store, seed it if empty, and build the core over it."""
+    store = await Store.open(settings.fanbot_db)
+    try:
+        await store.seed_if_empty(settings.fanbot_seeds)
+    except BaseException:
+        await store.close()
+        raise
+    return Core(
+        store,
+        clock or SystemClock(),
+        all_commands() if commands is None else commands,
+        zone=settings.zone,
+        admins=settings.admins,
+    )

@@ -1,0 +1,120 @@
+"""Commands declared once (DESIGN rule 3): adapters build menus, help and parsing from these."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.replies import Reply
+from bot.text import MAX_INPUT
+
+
+class ParamKind(StrEnum):
+    SUBJECT = "subject"  # a name in any form, resolved to a Subject
+    TEXT = "text"  # free text
+    DATE = "date"  # a whole calendar day, YYYY-MM-DD
+    PARTIAL_DATE = "partial_date"  # YYYY, YYYY-MM or YYYY-MM-DD, as precise as a source is
+    INTEGER = "integer"
+    CHOICE = "choice"  # one of Param.choices
+    FACT = "fact"  # a fact number, "12" or "#12", resolved to a Fact
+    TIME = "time"  # a time of day, HH:MM
+    TIMEZONE = "timezone"  # an IANA time zone name
+
+
+class Role(StrEnum):
+    EVERYONE = "everyone"
+    CHAT_ADMIN = "chat admin"  # administers the chat the command is used in
+    EDITOR = "editor"  # may change facts; granted by a bot admin
+    BOT_ADMIN = "bot admin"  # named in FANBOT_ADMINS; may do everything
+
+
+EVERYONE = frozenset({Role.EVERYONE})
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: ParamKind
+    help: str
+    required: bool = True
+    many: bool = False  # several values (SUBJECT only): "V, IU" or "V IU"
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = MAX_INPUT
+    suggest: str | None = None  # what autocomplete offers: "subjects" or None
+    help_ko: str | None = None
+
+    @property
+    def metavar(self) -> str:
+        name = self.name.upper() + ("…" if self.many else "")
+        return name if self.required else f"[{name}]"
+
+
+Handler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: its name, one-line help, typed parameters, who may call it, its handler.
+
+    The handler is `async (ctx, **params) -> Reply`, called with converted values
+    (a Subject, a date, an int ...), never raw text, and never sends anything itself.
+    """
+
+    name: str
+    help: str
+    params: tuple[Param, ...]
+    handler: Handler
+    allowed: frozenset[Role] = EVERYONE
+    help_ko: str | None = None
+    name_ko: str | None = None
+    in_private: bool = True  # usable in a private chat / DM
+    writes: bool = False
+
+    @property
+    def usage(self) -> str:
+        return " ".join([f"/{self.name}", *(p.metavar for p in self.params)])
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def permits(self, roles: frozenset[Role]) -> bool:
+        return Role.BOT_ADMIN in roles or bool(self.allowed & roles)
+
+
+class Registry:
+    """The commands one core serves, by name; built explicitly, never by import side effect."""
+
+    def __init__(self, commands: Iterable[Command] = ()):
+        self._commands: dict[str, Command] = {}
+        for command in commands:
+            self.add(command)
+
+    def add(self, command: Command) -> None:
+        if command.name in self._commands:
+            raise ValueError(f"command /{command.name} declared twice")
+        self._commands[command.name] = command
+
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name.lower())
+
+    def names(self) -> list[str]:
+        return list(self._commands)
+
+    def __iter__(self):
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+
+def declare(name: str, help: str, *params: Param, **options: Any) -> Callable[[Handler], Command]:
+    """Decorator form: `@declare("milestone", "…", Param(...))` turns a handler into a Command."""
+
+    def wrap(handler: Handler) -> Command:
+        return Command(name=name, help=help, params=tuple(params), handler=handler, **options)
+
+    return wrap

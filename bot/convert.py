@@ -1,0 +1,144 @@
+"""Raw argument text to typed values, in one place for every platform."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import process
+
+from bot.commands import Param, ParamKind
+from bot.errors import FanbotError
+from bot.names import NameResolver
+from bot.text import clean_input, shorten
+from storage.facts import FactStore
+from storage.models import InvalidDate, PartialDate
+
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.I)
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def parse_time(text: str) -> dt.time:
+    m = _TIME.match(text.strip())
+    if not m:
+        raise FanbotError(f"“{shorten(text, 40)}” is not a time of day like 09:00 or 21:30.")
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            raise FanbotError(f"“{text}” is not a time: with am/pm the hour is 1 to 12.")
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise FanbotError(f"“{text}” is not a time: hours go 0–23 and minutes 0–59.")
+    return dt.time(hour, minute)
+
+
+def parse_zone(text: str) -> ZoneInfo:
+    name = text.strip()
+    if name.upper() in {"UTC", "Z", "GMT"}:
+        name = "UTC"
+    exact = {z.casefold(): z for z in _zones()}.get(name.casefold())
+    if exact:
+        return ZoneInfo(exact)
+    guesses = process.extract(name, _zones(), limit=3, score_cutoff=60)
+    hint = f" Did you mean {', '.join(g[0] for g in guesses)}?" if guesses else ""
+    raise FanbotError(
+        f"“{shorten(text, 40)}” is not a time zone I know; use a name like Asia/Seoul, "
+        f"America/New_York or UTC.{hint}",
+        suggestions=(),
+    )
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        date = PartialDate.parse(text)
+    except InvalidDate as exc:
+        raise FanbotError(f"That is not a date: {exc}.") from None
+    day = date.as_date()
+    if day is None:
+        raise FanbotError(f"“{text}” needs a day too, like 2024-01-24.")
+    return day
+
+
+async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactStore) -> Any:
+    """One argument's raw text to the value its handler takes; FanbotError when it can't be."""
+    text = clean_input(raw)
+    if len(raw) > param.max_length:
+        raise FanbotError(
+            f"{param.name} is too long ({len(raw):,} characters; at most {param.max_length:,})."
+        )
+    if not text:
+        raise FanbotError(f"{param.name} is empty.")
+    kind = param.kind
+    if kind is ParamKind.SUBJECT:
+        if not param.many:
+            return await resolver.resolve(text)
+        return await _many_subjects(text, resolver)
+    if kind is ParamKind.TEXT:
+        return text
+    if kind is ParamKind.DATE:
+        return parse_date(text)
+    if kind is ParamKind.PARTIAL_DATE:
+        try:
+            return PartialDate.parse(text)
+        except InvalidDate as exc:
+            raise FanbotError(f"That is not a date: {exc}.") from None
+    if kind is ParamKind.INTEGER:
+        try:
+            value = int(text.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise FanbotError(
+                f"{param.name} should be a whole number, not “{shorten(text, 40)}”."
+            ) from None
+        if (
+            param.minimum is not None
+            and value < param.minimum
+            or (param.maximum is not None and value > param.maximum)
+        ):
+            raise FanbotError(
+                f"{param.name} should be from {param.minimum} to {param.maximum}, not {value}."
+            )
+        return value
+    if kind is ParamKind.CHOICE:
+        for choice in param.choices:
+            if choice.casefold() == text.casefold():
+                return choice
+        raise FanbotError(f"{param.name} is one of: {', '.join(param.choices)}.")
+    if kind is ParamKind.FACT:
+        number = text.lstrip("#")
+        if not number.isdigit() or len(number) > 12:
+            raise FanbotError(
+                f"A fact is given by its number, like #12, not “{shorten(text, 40)}”."
+            )
+        fact = await facts.fact(int(number))
+        if fact is None:
+            raise FanbotError(f"There is no fact #{int(number)}.")
+        return fact
+    if kind is ParamKind.TIME:
+        return parse_time(text)
+    if kind is ParamKind.TIMEZONE:
+        return parse_zone(text)
+    raise AssertionError(f"unhandled parameter kind {kind}")
+
+
+async def _many_subjects(text: str, resolver: NameResolver) -> tuple:
+    """'V, IU' or 'V IU' or 'Kim Taehyung': commas split; else the whole, else each word."""
+    if "," in text:
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+    elif await resolver.find_ids(text):
+        parts = [text]
+    else:
+        parts = text.split()
+    found = []
+    for part in parts[:25]:
+        subject = await resolver.resolve(part)
+        if subject not in found:
+            found.append(subject)
+    return tuple(found)

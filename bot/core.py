@@ -1,0 +1,132 @@
+"""The core every adapter talks to: a request in, a Reply out, errors rendered as replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import process
+
+from bot.args import parse_args, split_command
+from bot.clock import Clock
+from bot.commands import Command, Param, Registry, Role
+from bot.context import Caller, Chat, Context
+from bot.convert import convert
+from bot.errors import FanbotError, NotAllowed
+from bot.names import Choice, NameResolver
+from bot.replies import Reply, error_reply
+from bot.text import shorten
+from storage.errors import ConflictError
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+RoleSource = Callable[[Caller], Awaitable[Iterable[Role]]]
+
+
+class Core:
+    """Holds the registry, the store, the clock and the name index; serves every adapter."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        commands: Iterable[Command],
+        *,
+        zone: ZoneInfo | None = None,
+        admins: frozenset[tuple[str, str]] = frozenset(),
+    ):
+        self.store = store
+        self.clock = clock
+        self.zone = zone or ZoneInfo("Asia/Seoul")
+        self.admins = admins
+        self.registry = Registry(commands)
+        self.resolver = NameResolver(store.facts)
+        # Further places that grant roles (the editors table of the admin feature).
+        self.role_sources: list[RoleSource] = []
+
+    async def roles_of(self, caller: Caller) -> frozenset[Role]:
+        roles = {Role.EVERYONE}
+        if caller.is_chat_admin:
+            roles.add(Role.CHAT_ADMIN)
+        if (caller.platform, caller.user_id) in self.admins:
+            roles.add(Role.BOT_ADMIN)
+        for source in self.role_sources:
+            roles.update(await source(caller))
+        return frozenset(roles)
+
+    def visible_commands(self, roles: frozenset[Role]) -> list[Command]:
+        return [c for c in self.registry if c.permits(roles)]
+
+    async def handle_line(self, line: str, caller: Caller, chat: Chat) -> Reply:
+        """A typed line such as '/milestone V' (Telegram, console) to a Reply."""
+        name, rest = split_command(line)
+        if not name:
+            return error_reply("Type a command, such as /milestone V. /help lists them all.")
+        command = self.registry.get(name)
+        if command is None:
+            return self._unknown(name)
+        try:
+            raw = parse_args(command, rest)
+        except FanbotError as exc:
+            return error_reply(exc.message, exc.usage or command.usage, exc.suggestions)
+        return await self.invoke(command.name, raw, caller, chat)
+
+    async def invoke(
+        self, name: str, raw: Mapping[str, str | None], caller: Caller, chat: Chat
+    ) -> Reply:
+        """Run a command with raw arguments by name (Discord options, parsed lines)."""
+        command = self.registry.get(name)
+        if command is None:
+            return self._unknown(name)
+        try:
+            ctx = await self._context(command, caller, chat)
+            values = {}
+            for param in command.params:
+                text = raw.get(param.name)
+                if text is None or not str(text).strip():
+                    if param.required:
+                        raise FanbotError(f"/{command.name} needs {param.metavar}: {param.help}.")
+                    continue
+                values[param.name] = await convert(
+                    param, str(text), self.resolver, self.store.facts
+                )
+            return await command.handler(ctx, **values)
+        except FanbotError as exc:
+            return error_reply(exc.message, exc.usage or command.usage, exc.suggestions)
+        except ConflictError as exc:
+            return error_reply(str(exc), command.usage)
+        except Exception:
+            log.exception("/%s failed", command.name)
+            return error_reply(
+                "Something went wrong on our side; nothing was changed. Please try again."
+            )
+
+    async def _context(self, command: Command, caller: Caller, chat: Chat) -> Context:
+        roles = await self.roles_of(caller)
+        if not command.permits(roles):
+            who = " or ".join(sorted(r.value + "s" for r in command.allowed))
+            raise NotAllowed(f"Only {who} can use /{command.name}; nothing was changed.")
+        if chat.kind == "private" and not command.in_private and chat.platform != "console":
+            raise FanbotError(f"/{command.name} works in a group or server, not in a private chat.")
+        return Context(core=self, caller=caller, chat=chat, roles=roles)
+
+    def _unknown(self, name: str) -> Reply:
+        close = process.extract(name, self.registry.names(), limit=3, score_cutoff=60)
+        return error_reply(
+            f"There is no command /{shorten(name, 40)}. /help lists the commands.",
+            suggestions=tuple(f"/{c[0]}" for c in close),
+        )
+
+    async def complete(self, command_name: str, param_name: str, typed: str) -> list[Choice]:
+        """Autocomplete offers for a parameter (Discord), at most 25."""
+        command = self.registry.get(command_name)
+        param: Param | None = command.param(param_name) if command else None
+        if param is None:
+            return []
+        if param.suggest == "subjects":
+            return await self.resolver.choices(typed[:100])
+        if param.choices:
+            return [Choice(c, c) for c in param.choices if c.startswith(typed)][:25]
+        return []

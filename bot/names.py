@@ -1,0 +1,140 @@
+"""Names in any form to subjects: exact alias, then folded, then fuzzy with "did you mean".
+
+The index lives in memory and is rebuilt when the store says names changed, so a lookup
+costs a dict access, and fuzzy matching (rapidfuzz) runs only when that misses.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import FanbotError
+from bot.text import shorten
+from storage.facts import FactStore
+from storage.models import Subject, normalize_name
+
+FUZZY_CUTOFF = 70
+SUGGESTIONS = 5
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One autocomplete offer: what a person sees, and the value sent back (the slug)."""
+
+    label: str
+    value: str
+
+
+class _Index:
+    def __init__(self, entries, labels: dict[int, str], slugs: dict[int, str]):
+        self.exact: dict[str, set[int]] = defaultdict(set)
+        self.folded: dict[str, set[int]] = defaultdict(set)
+        self.alias_of: dict[str, str] = {}  # folded alias -> the alias as written
+        for e in entries:
+            self.exact[e.alias].add(e.subject_id)
+            self.folded[e.norm].add(e.subject_id)
+            self.alias_of.setdefault(e.norm, e.alias)
+        self.labels = labels
+        self.slugs = slugs
+        self.by_slug = {slug: sid for sid, slug in slugs.items()}
+        self.keys = list(self.folded)
+        self.sorted_keys = sorted(self.keys)
+
+
+class NameResolver:
+    def __init__(self, facts: FactStore):
+        self._facts = facts
+        self._index: _Index | None = None
+        self._generation = -1
+
+    async def _current(self) -> _Index:
+        if self._index is None or self._generation != self._facts.names_generation:
+            generation = self._facts.names_generation
+            entries = await self._facts.aliases()
+            labels, slugs = await self._facts.subject_labels()
+            self._index = _Index(entries, labels, slugs)
+            self._generation = generation
+        return self._index
+
+    async def find_ids(self, text: str) -> set[int]:
+        """Subjects this text names exactly or after folding; empty when nothing does."""
+        index = await self._current()
+        text = text.strip()
+        if text in index.exact:
+            return set(index.exact[text])
+        if text in index.by_slug:
+            return {index.by_slug[text]}
+        return set(index.folded.get(normalize_name(text), ()))
+
+    async def resolve(self, text: str) -> Subject:
+        """One subject, or a FanbotError that lists the candidates or suggests spellings."""
+        index = await self._current()
+        shown = shorten(text.strip(), 60)
+        if not normalize_name(text):
+            raise FanbotError("Give a name, such as V, Taehyung or 뷔.")
+        ids = await self.find_ids(text)
+        if len(ids) > 1:
+            options = sorted(index.labels[i] for i in ids)
+            raise FanbotError(
+                f"“{shown}” could be several people: {', '.join(options)}. Which one?",
+                suggestions=tuple(options),
+            )
+        if ids:
+            subject = await self._facts.subject(ids.pop())
+            if subject is not None:
+                return subject
+        suggestions = await self.suggest_labels(text)
+        message = f"I don't know anyone called “{shown}”."
+        raise FanbotError(message, suggestions=tuple(suggestions))
+
+    async def suggest_labels(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
+        index = await self._current()
+        ids = self._fuzzy(index, normalize_name(text), limit)
+        return [index.labels[i] for i in ids]
+
+    def _fuzzy(self, index: _Index, folded: str, limit: int) -> list[int]:
+        if not folded:
+            return []
+        hits = process.extract(
+            folded, index.keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=FUZZY_CUTOFF
+        )
+        ids: list[int] = []
+        for key, _score, _ in hits:
+            for sid in sorted(index.folded[key]):
+                if sid not in ids:
+                    ids.append(sid)
+        return ids[:limit]
+
+    async def choices(self, prefix: str, limit: int = 25) -> list[Choice]:
+        """Autocomplete: names starting with what was typed, then fuzzy matches; at most `limit`."""
+        index = await self._current()
+        folded = normalize_name(prefix)
+        ids: list[int] = []
+        matched_alias: dict[int, str] = {}
+        if folded:
+            start = bisect.bisect_left(index.sorted_keys, folded)
+            for key in index.sorted_keys[start:]:
+                if not key.startswith(folded) or len(ids) >= limit:
+                    break
+                for sid in sorted(index.folded[key]):
+                    if sid not in ids:
+                        ids.append(sid)
+                        matched_alias[sid] = index.alias_of[key]
+            if len(ids) < limit:
+                for sid in self._fuzzy(index, folded, limit):
+                    if sid not in ids:
+                        ids.append(sid)
+        else:
+            ids = sorted(index.labels, key=lambda i: index.labels[i].casefold())[:limit]
+        out = []
+        for sid in ids[:limit]:
+            label = index.labels[sid]
+            alias = matched_alias.get(sid)
+            if alias and normalize_name(alias) != normalize_name(label.split(" (")[0]):
+                label = f"{label} — {alias}"
+            out.append(Choice(label=shorten(label, 100), value=index.slugs[sid]))
+        return out

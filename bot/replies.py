@@ -1,0 +1,123 @@
+"""Platform-neutral replies (DESIGN rule 4): commands return these, adapters render them.
+
+Every text here is plain: no markup. Renderers escape for their platform, so a name or a
+fact holding HTML, Markdown or "@everyone" stays inert everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.dates import human
+from storage.models import Fact, PartialDate, Source
+
+
+@dataclass(frozen=True)
+class Line:
+    """One statement: its date (rendered per platform), its text, the sources it cites."""
+
+    text: str
+    when: PartialDate | None = None
+    fact_id: int | None = None
+    refs: tuple[int, ...] = ()  # 1-based numbers into Reply.sources
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    title: str
+    lines: tuple[Line, ...] = ()
+    fields: tuple[Field, ...] = ()
+    sources: tuple[Source, ...] = ()
+    footer: str | None = None
+    error: bool = False
+    usage: str | None = None
+    # Errors and help are shown only to the caller where a platform can (Discord ephemeral).
+    private: bool = False
+
+
+@dataclass
+class ReplyBuilder:
+    """Collects lines and numbers their sources once each, in the order they are cited."""
+
+    title: str
+    lines: list[Line] = field(default_factory=list)
+    fields: list[Field] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    footer: str | None = None
+
+    def cite(self, sources: tuple[Source, ...]) -> tuple[int, ...]:
+        refs = []
+        for s in sources:
+            if s not in self.sources:
+                self.sources.append(s)
+            refs.append(self.sources.index(s) + 1)
+        return tuple(refs)
+
+    def fact(self, fact: Fact, text: str | None = None, when: PartialDate | None = None) -> None:
+        """A line stating a fact: dated (by default the fact's own date), numbered, cited."""
+        self.lines.append(
+            Line(text or fact.summary, when or fact.date, fact.id, self.cite(fact.sources))
+        )
+
+    def line(self, text: str, when: PartialDate | None = None) -> None:
+        self.lines.append(Line(text, when))
+
+    def build(self) -> Reply:
+        return Reply(
+            title=self.title,
+            lines=tuple(self.lines),
+            fields=tuple(self.fields),
+            sources=tuple(self.sources),
+            footer=self.footer,
+        )
+
+
+def error_reply(message: str, usage: str | None = None, suggestions: tuple[str, ...] = ()) -> Reply:
+    lines = [Line(message)]
+    if suggestions:
+        lines.append(Line("Did you mean: " + ", ".join(suggestions) + "?"))
+    return Reply(title="Sorry", lines=tuple(lines), error=True, usage=usage, private=True)
+
+
+def source_text(source: Source) -> str:
+    parts = [source.title]
+    if source.publisher:
+        parts.append(source.publisher)
+    if source.published:
+        parts.append(source.published)
+    text = " — ".join(parts)
+    return f"{text} <{source.url}>" if source.url else text
+
+
+def plain_blocks(reply: Reply, when: Callable[[PartialDate], str] = human) -> list[str]:
+    """The reply as plain-text blocks (title, lines, fields, sources, footer) for any renderer.
+
+    `when` formats a date; escaping for a markup language is the caller's job, applied to
+    each block, which is why blocks are returned rather than one string.
+    """
+    blocks = [reply.title]
+    for line in reply.lines:
+        text = line.text
+        if line.when is not None:
+            text = f"{when(line.when)} · {text}"
+        if line.fact_id is not None:
+            text += f" (#{line.fact_id})"
+        if line.refs:
+            text += " " + "".join(f"[{r}]" for r in line.refs)
+        blocks.append(text)
+    blocks += [f"{f.name}: {f.value}" for f in reply.fields]
+    if reply.usage:
+        blocks.append(f"Usage: {reply.usage}")
+    if reply.sources:
+        blocks.append("Sources:")
+        blocks += [f"[{i}] {source_text(s)}" for i, s in enumerate(reply.sources, 1)]
+    if reply.footer:
+        blocks.append(reply.footer)
+    return blocks

@@ -1,0 +1,1 @@
+"""SQLite storage for fanbot: migrations, queries and the domain objects they return."""

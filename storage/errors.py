@@ -1,0 +1,17 @@
+"""Errors the store raises; the core turns them into messages for people."""
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used as it is; the message says why, for an operator."""
+
+
+class NotASQLiteFile(StoreError):
+    pass
+
+
+class StoreTooNew(StoreError):
+    pass
+
+
+class ConflictError(StoreError):
+    """A write that would break a rule of the data (a duplicate key, a missing subject)."""

@@ -1,0 +1,422 @@
+"""Queries and writes for subjects, aliases and facts. All SQL here is parameterized."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+from storage.errors import ConflictError
+from storage.models import (
+    Fact,
+    FactKind,
+    NewFact,
+    NewSubject,
+    PartialDate,
+    Source,
+    Subject,
+    SubjectKind,
+    SubjectRef,
+    normalize_name,
+)
+
+# One query builds whole facts, subjects and sources included, so a command costs one round trip.
+_FACT_SELECT = """
+SELECT f.id, f.key, f.kind, f.summary, f.year, f.month, f.day, f.details, f.hidden, f.version,
+  (SELECT json_group_array(json_array(s.id, s.slug, s.name)) FROM
+     (SELECT s.id, s.slug, s.name FROM fact_subjects fs JOIN subjects s ON s.id = fs.subject_id
+      WHERE fs.fact_id = f.id ORDER BY fs.position) AS s) AS subjects,
+  (SELECT json_group_array(json_array(title, url, publisher, published)) FROM
+     (SELECT title, url, publisher, published FROM fact_sources
+      WHERE fact_id = f.id ORDER BY position)) AS sources
+FROM facts f
+"""
+_NEWEST_FIRST = " ORDER BY f.year DESC, f.month DESC NULLS LAST, f.day DESC NULLS LAST, f.id DESC"
+
+
+@dataclass(frozen=True)
+class AliasEntry:
+    """One alias of one subject, for the name resolver's in-memory index."""
+
+    subject_id: int
+    alias: str
+    norm: str
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _fact(row: aiosqlite.Row) -> Fact:
+    return Fact(
+        id=row["id"],
+        key=row["key"],
+        kind=FactKind(row["kind"]),
+        summary=row["summary"],
+        date=PartialDate(row["year"], row["month"], row["day"]),
+        subjects=tuple(SubjectRef(*s) for s in json.loads(row["subjects"])),
+        sources=tuple(Source(*s) for s in json.loads(row["sources"])),
+        details=json.loads(row["details"]),
+        hidden=bool(row["hidden"]),
+        version=row["version"],
+    )
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query: every word quoted, all must match."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words[:16])
+
+
+class FactStore:
+    """Subjects, aliases and facts over the shared Database."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        # Bumped on every write to subjects or aliases, so caches built from them know to refresh.
+        self.names_generation = 0
+
+    # ---- reading subjects ---------------------------------------------------------------
+
+    async def aliases(self) -> list[AliasEntry]:
+        rows = await self.db.fetchall("SELECT subject_id, alias, norm FROM aliases")
+        return [AliasEntry(r[0], r[1], r[2]) for r in rows]
+
+    async def subjects(self, ids: Sequence[int]) -> list[Subject]:
+        """Whole subjects (aliases, groups, members) in the order of `ids`."""
+        if not ids:
+            return []
+        ph = _placeholders(len(ids))
+        rows = await self.db.fetchall(
+            f"""
+            SELECT s.id, s.slug, s.name, s.kind,
+              (SELECT json_group_array(alias) FROM aliases WHERE subject_id = s.id) AS aliases,
+              (SELECT json_group_array(json_array(g.id, g.slug, g.name)) FROM memberships m
+                 JOIN subjects g ON g.id = m.group_id WHERE m.member_id = s.id) AS groups,
+              (SELECT json_group_array(json_array(x.id, x.slug, x.name)) FROM
+                 (SELECT x.id, x.slug, x.name FROM memberships m JOIN subjects x
+                    ON x.id = m.member_id WHERE m.group_id = s.id ORDER BY x.name) x) AS members
+            FROM subjects s WHERE s.id IN ({ph})
+            """,
+            list(ids),
+        )
+        by_id = {
+            r["id"]: Subject(
+                id=r["id"],
+                slug=r["slug"],
+                name=r["name"],
+                kind=SubjectKind(r["kind"]),
+                aliases=tuple(json.loads(r["aliases"])),
+                groups=tuple(SubjectRef(*g) for g in json.loads(r["groups"])),
+                members=tuple(SubjectRef(*m) for m in json.loads(r["members"])),
+            )
+            for r in rows
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def subject_labels(self) -> tuple[dict[int, str], dict[int, str]]:
+        """Every subject's label ("V (BTS)") and slug by id, for lists and autocomplete."""
+        rows = await self.db.fetchall(
+            "SELECT s.id, s.slug, s.name, (SELECT group_concat(g.name, ', ') FROM memberships m"
+            " JOIN subjects g ON g.id = m.group_id WHERE m.member_id = s.id) FROM subjects s"
+        )
+        labels = {r[0]: f"{r[2]} ({r[3]})" if r[3] else r[2] for r in rows}
+        return labels, {r[0]: r[1] for r in rows}
+
+    async def subject(self, subject_id: int) -> Subject | None:
+        found = await self.subjects([subject_id])
+        return found[0] if found else None
+
+    async def subject_by_slug(self, slug: str) -> Subject | None:
+        row = await self.db.fetchone("SELECT id FROM subjects WHERE slug = ?", (slug,))
+        return await self.subject(row[0]) if row else None
+
+    # ---- reading facts --------------------------------------------------------------------
+
+    async def fact(self, fact_id: int, *, include_hidden: bool = False) -> Fact | None:
+        row = await self.db.fetchone(
+            _FACT_SELECT + " WHERE f.id = ? AND (f.hidden = 0 OR ?)", (fact_id, include_hidden)
+        )
+        return _fact(row) if row else None
+
+    async def facts_about(
+        self, subject_ids: Sequence[int], kind: FactKind | None = None, limit: int = 200
+    ) -> list[Fact]:
+        """Facts that concern any of the subjects, newest first."""
+        if not subject_ids:
+            return []
+        ph = _placeholders(len(subject_ids))
+        sql = (
+            _FACT_SELECT
+            + f" WHERE f.id IN (SELECT fact_id FROM fact_subjects WHERE subject_id IN ({ph}))"
+            + " AND f.hidden = 0"
+        )
+        params: list[Any] = list(subject_ids)
+        if kind is not None:
+            sql += " AND f.kind = ?"
+            params.append(kind.value)
+        rows = await self.db.fetchall(sql + _NEWEST_FIRST + " LIMIT ?", [*params, limit])
+        return [_fact(r) for r in rows]
+
+    async def facts_on_month_days(
+        self, month_days: Sequence[tuple[int, int]], before_year: int, limit: int = 200
+    ) -> tuple[list[Fact], int]:
+        """Facts known to the day that fall on any of these (month, day) in an earlier year.
+
+        Oldest first, at most `limit`; also returns how many there are in all.
+        """
+        if not month_days:
+            return [], 0
+        keys = json.dumps([m * 100 + d for m, d in month_days])
+        where = (
+            " WHERE (f.month, f.day) IN (SELECT value / 100, value % 100 FROM json_each(?))"
+            " AND f.year < ? AND f.hidden = 0"
+        )
+        rows = await self.db.fetchall(
+            _FACT_SELECT + where + " ORDER BY f.year, f.id LIMIT ?", (keys, before_year, limit)
+        )
+        facts = [_fact(r) for r in rows]
+        if len(facts) < limit:
+            return facts, len(facts)
+        total = await self.db.fetchone("SELECT count(*) FROM facts f" + where, (keys, before_year))
+        return facts, int(total[0]) if total else len(facts)
+
+    async def facts_dated_between(
+        self, start: dt.date, end: dt.date, limit: int = 200
+    ) -> list[Fact]:
+        """Facts known to the day, dated from `start` to `end` inclusive, soonest first."""
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " WHERE f.day IS NOT NULL AND f.hidden = 0"
+            " AND f.year * 10000 + f.month * 100 + f.day BETWEEN ? AND ?"
+            " ORDER BY f.year, f.month, f.day, f.id LIMIT ?",
+            (_ymd(start), _ymd(end), limit),
+        )
+        return [_fact(r) for r in rows]
+
+    async def dated_facts(self) -> list[Fact]:
+        """Every visible fact known to the day: what anniversaries and countdowns are made of."""
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " WHERE f.day IS NOT NULL AND f.hidden = 0 ORDER BY f.id"
+        )
+        return [_fact(r) for r in rows]
+
+    async def facts_with_release_title(self, text: str, limit: int = 50) -> list[Fact]:
+        """Releases whose title folds to the same letters as `text`, or contains them."""
+        norm = normalize_name(text)
+        if not norm:
+            return []
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " WHERE f.kind = 'release' AND f.hidden = 0"
+            " AND f.id IN (SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?)" + _NEWEST_FIRST,
+            (fts_query(text) or '""',),
+        )
+        facts = [_fact(r) for r in rows]
+        exact = [f for f in facts if normalize_name(str(f.detail("title", ""))) == norm]
+        return (exact or facts)[:limit]
+
+    async def search(self, text: str, limit: int = 25) -> list[Fact]:
+        """Full-text search over summaries, details and subject names, best match first."""
+        query = fts_query(text)
+        if query is None:
+            return []
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " JOIN (SELECT rowid AS rid, rank FROM facts_fts WHERE facts_fts MATCH ?"
+            " ORDER BY rank LIMIT ?) hit ON hit.rid = f.id WHERE f.hidden = 0 ORDER BY hit.rank",
+            (query, limit),
+        )
+        return [_fact(r) for r in rows]
+
+    async def count_facts(self) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM facts")
+        return int(row[0]) if row else 0
+
+    async def is_empty(self) -> bool:
+        row = await self.db.fetchone(
+            "SELECT NOT EXISTS (SELECT 1 FROM facts) AND NOT EXISTS (SELECT 1 FROM subjects)"
+        )
+        return bool(row[0]) if row else True
+
+    # ---- writing --------------------------------------------------------------------------
+
+    async def upsert_subject(self, conn: aiosqlite.Connection, new: NewSubject) -> int:
+        """Create or update a subject by slug; its aliases and groups become exactly these."""
+        await conn.execute(
+            "INSERT INTO subjects(slug, name, kind) VALUES (?, ?, ?)"
+            " ON CONFLICT(slug) DO UPDATE SET name = excluded.name, kind = excluded.kind",
+            (new.slug, new.name, new.kind.value),
+        )
+        subject_id = await _id_of(conn, "subjects", "slug", new.slug)
+        await conn.execute("DELETE FROM aliases WHERE subject_id = ?", (subject_id,))
+        names = dict.fromkeys([new.name, *new.aliases])  # keeps order, drops repeats
+        await conn.executemany(
+            "INSERT OR IGNORE INTO aliases(subject_id, alias, norm) VALUES (?, ?, ?)",
+            [(subject_id, a, normalize_name(a)) for a in names if normalize_name(a)],
+        )
+        await conn.execute("DELETE FROM memberships WHERE member_id = ?", (subject_id,))
+        for group in new.groups:
+            group_id = await _id_of(conn, "subjects", "slug", group)
+            await conn.execute(
+                "INSERT INTO memberships(group_id, member_id) VALUES (?, ?)", (group_id, subject_id)
+            )
+        self.names_generation += 1
+        return subject_id
+
+    async def upsert_fact(self, conn: aiosqlite.Connection, new: NewFact) -> int:
+        """Create or update a fact by key; its subjects and sources become exactly these."""
+        details = json.dumps(new.details, ensure_ascii=False, sort_keys=True)
+        d = new.date
+        row = await (
+            await conn.execute("SELECT id FROM facts WHERE key = ?", (new.key,))
+        ).fetchone()
+        if row is None:
+            cur = await conn.execute(
+                "INSERT INTO facts(id, key, kind, summary, year, month, day, details, hidden)"
+                " VALUES ((SELECT CASE WHEN ? IS NOT NULL AND NOT EXISTS"
+                " (SELECT 1 FROM facts WHERE id = ?) THEN ? END), ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new.id,
+                    new.id,
+                    new.id,
+                    new.key,
+                    new.kind.value,
+                    new.summary,
+                    d.year,
+                    d.month,
+                    d.day,
+                    details,
+                    int(new.hidden),
+                ),
+            )
+            fact_id = int(cur.lastrowid or 0)
+        else:
+            fact_id = row[0]
+            await conn.execute(
+                "UPDATE facts SET kind = ?, summary = ?, year = ?, month = ?, day = ?,"
+                " details = ?, hidden = ?, version = version + 1,"
+                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                " WHERE id = ? AND (kind, summary, year, month, day, details, hidden)"
+                " IS NOT (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new.kind.value,
+                    new.summary,
+                    d.year,
+                    d.month,
+                    d.day,
+                    details,
+                    int(new.hidden),
+                    fact_id,
+                    new.kind.value,
+                    new.summary,
+                    d.year,
+                    d.month,
+                    d.day,
+                    details,
+                    int(new.hidden),
+                ),
+            )
+        await self._set_fact_links(conn, fact_id, new)
+        return fact_id
+
+    async def _set_fact_links(self, conn: aiosqlite.Connection, fact_id: int, new: NewFact) -> None:
+        if not new.subjects:
+            raise ConflictError(f"fact {new.key!r} concerns no subject")
+        await conn.execute("DELETE FROM fact_subjects WHERE fact_id = ?", (fact_id,))
+        for position, slug in enumerate(dict.fromkeys(new.subjects)):
+            subject_id = await _id_of(conn, "subjects", "slug", slug)
+            await conn.execute(
+                "INSERT INTO fact_subjects(fact_id, subject_id, position) VALUES (?, ?, ?)",
+                (fact_id, subject_id, position),
+            )
+        await conn.execute("DELETE FROM fact_sources WHERE fact_id = ?", (fact_id,))
+        await conn.executemany(
+            "INSERT INTO fact_sources(fact_id, position, title, url, publisher, published)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (fact_id, i, s.title, s.url, s.publisher, s.published)
+                for i, s in enumerate(new.sources)
+            ],
+        )
+        await self._index_fact(conn, fact_id)
+
+    async def _index_fact(self, conn: aiosqlite.Connection, fact_id: int) -> None:
+        """Keep facts_fts in step with one fact: summary, detail values and subjects' aliases."""
+        await conn.execute("DELETE FROM facts_fts WHERE rowid = ?", (fact_id,))
+        await conn.execute(
+            """
+            INSERT INTO facts_fts(rowid, summary, details, names)
+            SELECT f.id, f.summary,
+              (SELECT group_concat(value, ' ') FROM json_tree(f.details) WHERE atom IS NOT NULL),
+              (SELECT group_concat(a.alias, ' ') FROM fact_subjects fs
+                 JOIN aliases a ON a.subject_id = fs.subject_id WHERE fs.fact_id = f.id)
+            FROM facts f WHERE f.id = ?
+            """,
+            (fact_id,),
+        )
+
+    async def import_all(
+        self, conn: aiosqlite.Connection, subjects: Iterable[NewSubject], facts: Iterable[NewFact]
+    ) -> None:
+        """Upsert subjects then facts inside the caller's transaction."""
+        # Groups first, so members can name them whatever order the file has.
+        for new in sorted(subjects, key=lambda s: s.kind != SubjectKind.GROUP):
+            await self.upsert_subject(conn, new)
+        for fact in facts:
+            await self.upsert_fact(conn, fact)
+
+    async def slugs(self) -> set[str]:
+        return {r[0] for r in await self.db.fetchall("SELECT slug FROM subjects")}
+
+    async def export_all(self) -> tuple[list[NewSubject], list[NewFact]]:
+        """Everything, as the same objects import takes, so a round trip loses nothing."""
+        subject_rows = await self.db.fetchall("SELECT id FROM subjects ORDER BY id")
+        subjects = await self.subjects([r[0] for r in subject_rows])
+        rows = await self.db.fetchall(_FACT_SELECT + " ORDER BY f.id")
+        facts = [_fact(r) for r in rows]
+        return (
+            [
+                NewSubject(
+                    slug=s.slug,
+                    name=s.name,
+                    kind=s.kind,
+                    aliases=tuple(a for a in s.aliases if a != s.name),
+                    groups=tuple(g.slug for g in s.groups),
+                )
+                for s in subjects
+            ],
+            [
+                NewFact(
+                    key=f.key,
+                    kind=f.kind,
+                    summary=f.summary,
+                    date=f.date,
+                    subjects=tuple(s.slug for s in f.subjects),
+                    sources=f.sources,
+                    details=f.details,
+                    hidden=f.hidden,
+                    id=f.id,
+                )
+                for f in facts
+            ],
+        )
+
+
+def _ymd(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+async def _id_of(conn: aiosqlite.Connection, table: str, column: str, value: Any) -> int:
+    # table and column are constants from this module, never user input.
+    row = await (
+        await conn.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,))
+    ).fetchone()
+    if row is None:
+        raise ConflictError(f"no {table[:-1]} with {column} {value!r}")
+    return int(row[0])

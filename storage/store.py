@@ -1,0 +1,55 @@
+"""The store as the rest of fanbot sees it: one object, opened once, passed in (no globals)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from storage import bundle as bundles
+from storage.bundle import Bundle
+from storage.db import Database
+from storage.facts import FactStore
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """Opens the database, applies migrations, and groups the query objects over it."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.facts = FactStore(db)
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def import_bundle(self, bundle: Bundle, origin: str) -> None:
+        """Upsert a whole bundle in one transaction: all of it lands, or none of it."""
+        bundles.known_slugs_check(bundle, await self.facts.slugs(), origin)
+        async with self.db.transaction() as conn:
+            await self.facts.import_all(conn, bundle.subjects, bundle.facts)
+
+    async def export_bundle(self) -> Bundle:
+        subjects, facts = await self.facts.export_all()
+        return Bundle(subjects=subjects, facts=facts)
+
+    async def seed_if_empty(self, folder: Path) -> bool:
+        """Load the seed files on first start; a store that holds anything is left alone."""
+        if not await self.facts.is_empty():
+            return False
+        seed = bundles.read_dir(folder)
+        await self.import_bundle(seed, str(folder))
+        log.info(
+            "seeded %d subjects and %d facts from %s", len(seed.subjects), len(seed.facts), folder
+        )
+        return True

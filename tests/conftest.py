@@ -1,0 +1,59 @@
+"""Shared fixtures: a real SQLite file per test, seeded from seeds/, and a core over it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import all_commands
+from bot.clock import FixedClock
+from bot.context import Caller, Chat
+from bot.core import Core
+from bot.settings import PROJECT_ROOT
+from storage.store import Store
+
+SEEDS = PROJECT_ROOT / "seeds"
+# 2025-01-24 09:00 KST: the first anniversary of Love wins all.
+DEFAULT_NOW = dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "fanbot.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(db_path)
+    await s.seed_if_empty(SEEDS)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def core(store: Store, clock: FixedClock) -> Core:
+    return Core(store, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
+
+
+FAN = Caller(platform="console", user_id="fan", name="A fan")
+CONSOLE = Chat(platform="console", id="console")
+
+
+async def ask(core: Core, line: str, caller: Caller = FAN, chat: Chat = CONSOLE):
+    return await core.handle_line(line, caller, chat)
+
+
+def text_of(reply) -> str:
+    from bot.replies import plain_blocks
+
+    return "\n".join(plain_blocks(reply))

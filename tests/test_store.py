@@ -1,0 +1,167 @@
+"""The store on a real SQLite file: migrations, persistence, refusal of foreign files, import."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage import bundle as bundles
+from storage.bundle import BundleError
+from storage.db import latest_version
+from storage.errors import NotASQLiteFile, StoreTooNew
+from storage.models import FactKind, PartialDate
+from storage.store import Store
+from tests.conftest import SEEDS
+
+
+async def test_migrations_wal_and_foreign_keys(store: Store, db_path: Path) -> None:
+    assert await store.db.user_version() == latest_version()
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"subjects", "aliases", "memberships", "facts", "fact_subjects", "facts_fts"} <= tables
+    row = await store.db.fetchone("PRAGMA foreign_keys")
+    assert row[0] == 1
+
+
+async def test_seed_has_the_article_facts(store: Store) -> None:
+    v = await store.facts.subject_by_slug("v")
+    assert v is not None and {"Taehyung", "Kim Taehyung", "뷔", "김태형"} <= set(v.aliases)
+    assert [g.slug for g in v.groups] == ["bts"]
+    iu = await store.facts.subject_by_slug("iu")
+    assert iu is not None and iu.kind.value == "soloist" and not iu.groups
+    milestones = await store.facts.facts_about([v.id], FactKind.MILESTONE)
+    assert len(milestones) == 1
+    record = milestones[0]
+    assert record.date == PartialDate(2024, 1, 28)
+    assert record.details["value"] == 10_000_000
+    assert record.details["time_taken"] == "6 h 55 min"
+    assert {s.slug for s in record.subjects} == {"v", "iu"}
+    assert record.sources[0].published == "2024-01-28"
+    mv = [
+        f
+        for f in await store.facts.facts_about([iu.id], FactKind.RELEASE)
+        if f.details["type"] == "music video"
+    ]
+    assert mv and {s.slug for s in mv[0].subjects} == {"iu", "v"}
+
+
+async def test_restart_keeps_every_fact(tmp_path: Path) -> None:
+    path = tmp_path / "restart.db"
+    async with await Store.open(path) as first:
+        assert await first.seed_if_empty(SEEDS)
+        before = bundles.dump(await first.export_bundle())
+    async with await Store.open(path) as again:
+        assert not await again.seed_if_empty(SEEDS)  # not empty: no second seeding
+        assert bundles.dump(await again.export_bundle()) == before
+        assert await again.facts.count_facts() == 8
+
+
+async def test_seed_import_is_idempotent(store: Store) -> None:
+    before = bundles.dump(await store.export_bundle())
+    seed = bundles.read_dir(SEEDS)
+    await store.import_bundle(seed, "seeds")
+    await store.import_bundle(seed, "seeds")
+    assert bundles.dump(await store.export_bundle()) == before
+
+
+async def test_export_import_round_trip(store: Store, tmp_path: Path) -> None:
+    exported = bundles.dump(await store.export_bundle())
+    path = tmp_path / "export.yaml"
+    path.write_text(exported, encoding="utf-8")
+    async with await Store.open(tmp_path / "other.db") as other:
+        await other.import_bundle(bundles.read_file(path), str(path))
+        assert bundles.dump(await other.export_bundle()) == exported
+
+
+async def test_a_bad_bundle_changes_nothing(store: Store) -> None:
+    before = bundles.dump(await store.export_bundle())
+    data = {
+        "subjects": [{"key": "jk", "name": "Jung Kook", "kind": "member", "groups": ["bts"]}],
+        "facts": [
+            {
+                "key": "ok",
+                "kind": "event",
+                "date": "2024-02-01",
+                "summary": "fine",
+                "subjects": ["jk"],
+                "sources": [{"title": "t"}],
+            },
+            {
+                "key": "bad",
+                "kind": "event",
+                "date": "2024-02-01",
+                "summary": "names a ghost",
+                "subjects": ["nobody"],
+                "sources": [{"title": "t"}],
+            },
+        ],
+    }
+    with pytest.raises(BundleError, match="nobody"):
+        await store.import_bundle(bundles.parse(data, "test"), "test")
+    assert bundles.dump(await store.export_bundle()) == before
+
+
+@pytest.mark.parametrize(
+    ("fact", "message"),
+    [
+        ({"date": "2024-02-30"}, "has no day 30"),
+        ({"date": "24/01/2024"}, "is not a date"),
+        ({"kind": "rumour"}, "kind must be one of"),
+        ({"sources": []}, "at least one source"),
+        ({"subjects": []}, "at least one subject"),
+        ({"details": {"colour": "red"}}, "has no field colour"),
+    ],
+)
+def test_bundle_validation_names_the_problem(fact: dict, message: str) -> None:
+    raw = {
+        "key": "k",
+        "kind": "event",
+        "date": "2024-01-01",
+        "summary": "s",
+        "subjects": ["v"],
+        "sources": [{"title": "t"}],
+        **fact,
+    }
+    with pytest.raises(BundleError, match=message):
+        bundles.parse({"facts": [raw]}, "f.yaml")
+
+
+async def test_not_a_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    content = b"these are my notes, not a database\n" * 10
+    path.write_bytes(content)
+    with pytest.raises(NotASQLiteFile, match="not a SQLite database"):
+        await Store.open(path)
+    assert path.read_bytes() == content
+
+
+async def test_a_store_from_a_newer_fanbot_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 5}")
+    conn.close()
+    content = path.read_bytes()
+    with pytest.raises(StoreTooNew, match="newer fanbot"):
+        await Store.open(path)
+    assert path.read_bytes() == content
+
+
+async def test_a_failed_write_rolls_back(store: Store) -> None:
+    count = await store.facts.count_facts()
+    with pytest.raises(RuntimeError):
+        async with store.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO facts(key, kind, summary, year) VALUES ('x', 'event', 'x', 2024)"
+            )
+            raise RuntimeError("boom")
+    assert await store.facts.count_facts() == count
+
+
+async def test_full_text_search_finds_words_and_names(store: Store) -> None:
+    assert [f.key for f in await store.facts.search("instagram likes")] == ["v-instagram-10m-likes"]
+    assert {f.key for f in await store.facts.search("뷔 likes")} == {"v-instagram-10m-likes"}
+    assert await store.facts.search('"; DROP TABLE facts; --') == []
+    assert await store.facts.count_facts() == 8
