@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storage import bundle as bundles
 from storage.bundle import Bundle
+from storage.chats import ChatStore
 from storage.db import Database
 from storage.facts import FactStore
 
@@ -19,6 +20,7 @@ class Store:
     def __init__(self, db: Database):
         self.db = db
         self.facts = FactStore(db)
+        self.chats = ChatStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
