@@ -137,32 +137,28 @@ def build_parser() -> argparse.ArgumentParser:
         "and the terminal. Settings come from the environment and .env (see .env.example).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="start every adapter whose token is set (else the console chat)")
-    sub.add_parser("chat", help="chat with the bot in this terminal, no token needed")
-    p = sub.add_parser(
-        "ask", help='ask one question and print the answer: fanbot ask "/milestone V"'
-    )
+    p = sub.add_parser("run", help="start every adapter whose token is set (else the console chat)")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("chat", help="chat with the bot in this terminal, no token needed")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("ask", help='print the answer to one question: fanbot ask "/milestone V"')
     p.add_argument("text", nargs="+", help="a command line, e.g. /milestone V")
+    p.set_defaults(func=cmd_ask)
     p = sub.add_parser("export", help="write the whole store to a YAML file (- for stdout)")
     p.add_argument("file")
+    p.set_defaults(func=cmd_export)
     p = sub.add_parser("import", help="add or update facts and subjects from a YAML file")
     p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+    # Features add their subcommands below, each through a function (sub) -> None that sets
+    # func=async (settings, args) -> exit code on its parsers.
     return parser
-
-
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
-    "run": cmd_run,
-    "chat": cmd_chat,
-    "ask": cmd_ask,
-    "export": cmd_export,
-    "import": cmd_import,
-}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
     try:
@@ -178,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         level = "WARNING"  # keep a terminal conversation free of start-up chatter
     logsetup.configure(level, settings.secrets())
     try:
-        return asyncio.run(COMMANDS[args.command](settings, args))
+        return asyncio.run(args.func(settings, args))
     except StoreError as exc:
         print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START

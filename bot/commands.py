@@ -73,6 +73,8 @@ class Command:
     name_ko: str | None = None
     in_private: bool = True  # usable in a private chat / DM
     writes: bool = False
+    # Many fields to fill: Discord opens a modal form, Telegram asks for each missing one in turn.
+    form: bool = False
 
     @property
     def usage(self) -> str:
