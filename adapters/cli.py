@@ -14,10 +14,14 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
+from adapters import cli_admin as admin_cli
+from adapters import cli_reminders as reminders_cli
 from adapters import console
+from adapters.discord import cli as discord_cli
 from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
+from bot.notify import Notifier
 from bot.settings import Settings
 from storage import bundle as bundles
 from storage.errors import StoreError
@@ -32,18 +36,23 @@ class Service(Protocol):
     """A running platform adapter, started and stopped by `fanbot run` in one event loop."""
 
     name: str
+    notifier: Notifier  # how the scheduler posts to this platform's chats
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
 
-# Each platform adds a factory here: (settings, core) -> Service, or None when its token is unset.
+# A platform's factory: (settings, core) -> Service, or None when its token is unset.
 ServiceFactory = Callable[[Settings, Core], Awaitable["Service | None"]]
 
 
 def service_factories() -> list[ServiceFactory]:
-    return []
+    """Imported here, not at the top, so `fanbot ask` starts without loading either library."""
+    from adapters.discord.service import discord_service
+    from adapters.telegram.service import telegram_service
+
+    return [telegram_service, discord_service]
 
 
 async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
@@ -150,8 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="add or update facts and subjects from a YAML file")
     p.add_argument("file")
     p.set_defaults(func=cmd_import)
-    # Features add their subcommands below, each through a function (sub) -> None that sets
-    # func=async (settings, args) -> exit code on its parsers.
+    # Features add their subcommands, each setting func=async (settings, args) -> exit code.
+    for add_subcommands in (
+        discord_cli.add_subcommands,
+        reminders_cli.add_subcommands,
+        admin_cli.add_subcommands,
+    ):
+        add_subcommands(sub)
     return parser
 
 

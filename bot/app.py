@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.admin_commands import admin_commands
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.core import Core
 from bot.fan_commands import fan_commands
+from bot.reminder_commands import reminder_commands
 from bot.settings import Settings
 from storage.store import Store
 
 
 def all_commands() -> list[Command]:
     """Every command the core serves; a feature adds its list here, once."""
-    return [*fan_commands()]
+    return [*fan_commands(), *reminder_commands(), *admin_commands()]
 
 
 async def open_core(
