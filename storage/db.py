@@ -105,8 +105,9 @@ class Database:
         return await self._reader.execute_fetchall(sql, params)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        # One trip to the database thread (execute + fetchone + close would be three).
+        rows = await self._reader.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
