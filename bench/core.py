@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import os
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -121,8 +120,16 @@ async def _run_core_async(db: Path) -> dict:
 
 def _part(name: str, db: Path) -> dict:
     result = _run_floor(db) if name == "floor" else asyncio.run(_run_core_async(db))
-    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["max_rss_mb"] = _peak_rss_mb()
     return result
+
+
+def _peak_rss_mb() -> float:
+    """VmHWM: this process's peak resident memory (ru_maxrss would include the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _in_process(name: str, db: Path) -> dict:
