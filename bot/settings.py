@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,29 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _valid_shards(self) -> Settings:
+        count, ids = self.discord_shard_count, self.discord_shards
+        if count is not None and count < 1:
+            raise ValueError("DISCORD_SHARD_COUNT must be 1 or more")
+        if ids is not None:
+            if count is None:
+                raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
+            if any(i < 0 or i >= count for i in ids):
+                raise ValueError(f"DISCORD_SHARD_IDS must be between 0 and {count - 1}")
+        return self
+
+    @property
+    def discord_shards(self) -> list[int] | None:
+        """This process's shard ids from DISCORD_SHARD_IDS=0,1 (None: every shard)."""
+        text = (self.discord_shard_ids or "").strip()
+        if not text:
+            return None
+        try:
+            return sorted({int(part) for part in text.split(",") if part.strip()})
+        except ValueError:
+            raise ValueError("DISCORD_SHARD_IDS is a comma-separated list like 0,1") from None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,9 +1,76 @@
-"""`fanbot discord …` subcommands (sync)."""
+"""`fanbot discord …` subcommands (sync).
+
+discord is imported inside the command, not here: `fanbot ask` imports this module to build its
+parser and should not pay for loading discord.py.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from bot.settings import Settings
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """Adds `fanbot discord sync [--guild ID]`; each parser sets func=async (settings, args)."""
+    discord_parser = sub.add_parser("discord", help="Discord: register the slash commands")
+    actions = discord_parser.add_subparsers(dest="discord_command", metavar="ACTION")
+
+    async def show_help(settings: Settings, args: argparse.Namespace) -> int:
+        discord_parser.print_help()
+        return 0
+
+    discord_parser.set_defaults(func=show_help)
+    sync = actions.add_parser(
+        "sync",
+        help="register the slash commands with Discord (globally, or in one server at once)",
+        description="Registers every command with Discord over REST (no gateway). Global "
+        "commands can take a while to show; --guild makes them appear in one server at once, "
+        "which is the way to test. Discord limits command creation per day: sync when the "
+        "commands change, not on every start.",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="a server (guild) id")
+    sync.set_defaults(func=cmd_sync)
+
+
+async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    import discord
+
+    from adapters.discord.interactions import Responder
+    from adapters.discord.service import new_client, point_at_proxies
+    from adapters.discord.tree import DeclaredTranslations, build_tree
+    from bot.app import open_core
+
+    if settings.discord_token is None:
+        print("fanbot: DISCORD_TOKEN is not set (environment or .env).", file=sys.stderr)
+        return 2
+    point_at_proxies(settings)
+    core = await open_core(settings)
+    client = new_client(settings)
+    try:
+        tree = build_tree(client, core, Responder(core))
+        await tree.set_translator(DeclaredTranslations())
+        try:
+            await client.login(settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            print(
+                "fanbot: Discord refused DISCORD_TOKEN; check it in the Developer Portal.",
+                file=sys.stderr,
+            )
+            return 2
+        guild = discord.Object(args.guild) if args.guild else None
+        if guild is not None:
+            tree.copy_global_to(guild=guild)
+        try:
+            synced = await tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            print(f"fanbot: Discord refused the commands: {exc.status} {exc.text}", file=sys.stderr)
+            return 1
+    finally:
+        await client.close()
+        await core.store.close()
+    where = f"server {args.guild}" if guild is not None else "every server (global)"
+    names = ", ".join(f"/{c.name}" for c in synced)
+    print(f"Synced {len(synced)} commands to {where}: {names}")
+    return 0

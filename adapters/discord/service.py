@@ -1,10 +1,113 @@
-"""Builds the Discord service for `fanbot run` when DISCORD_TOKEN is set."""
+"""Builds the Discord service for `fanbot run` when DISCORD_TOKEN is set.
+
+The client runs inside fanbot's own event loop (login, then `connect()` in a task), beside
+Telegram and the scheduler. Commands are not synced here: `fanbot discord sync` does that
+explicitly, because Discord limits how many commands an application may create per day.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from adapters.discord.interactions import DEFER_AFTER, Responder
+from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.tree import DeclaredTranslations, FanbotTree, build_tree
 from bot.core import Core
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 
-async def discord_service(settings: Settings, core: Core):
-    return None
+
+def point_at_proxies(settings: Settings) -> None:
+    """REST through DISCORD_API_BASE_URL and the gateway through DISCORD_GATEWAY_URL.
+
+    discord.py has no option for either; it reads these class attributes at call time.
+    Tested with discord.py 2.7 (pinned in pyproject.toml).
+    """
+    if settings.discord_api_base_url:
+        discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def new_client(settings: Settings, **options: Any) -> discord.Client:
+    """A Client, or an AutoShardedClient when DISCORD_SHARD_COUNT/IDS split the bot up.
+
+    Only the guilds intent: interactions arrive regardless, and fanbot reads no messages.
+    Every message it sends has mentions disabled.
+    """
+    options = {
+        "intents": discord.Intents(guilds=True),
+        "allowed_mentions": discord.AllowedMentions.none(),
+        **options,
+    }
+    if settings.discord_shard_count is None:
+        return discord.Client(**options)
+    return discord.AutoShardedClient(
+        shard_count=settings.discord_shard_count, shard_ids=settings.discord_shards, **options
+    )
+
+
+class DiscordService:
+    """The running Discord adapter: client, generated command tree, notifier."""
+
+    name = "discord"
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        defer_after: float = DEFER_AFTER,
+        **client_options: Any,
+    ):
+        if settings.discord_token is None:
+            raise ValueError("DISCORD_TOKEN is not set")
+        self.settings = settings
+        self.core = core
+        self.client = new_client(settings, **client_options)
+        self.responder = Responder(core, defer_after=defer_after)
+        self.tree: FanbotTree = build_tree(self.client, core, self.responder)
+        self.notifier = DiscordNotifier(self.client, core, on_gone=self.responder.forget_chat)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in and connect in the background; returns once the gateway session is ready."""
+        point_at_proxies(self.settings)
+        await self.tree.set_translator(DeclaredTranslations())
+        assert self.settings.discord_token is not None
+        await self.client.login(self.settings.discord_token.get_secret_value())
+        self._task = asyncio.create_task(self.client.connect(), name="discord gateway")
+        self._task.add_done_callback(_report_end)
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            ready.cancel()
+            self._task.result()  # raises why the gateway could not connect
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._task, 10)
+            self._task = None
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the Discord connection ended: %s", task.exception())
+
+
+async def discord_service(settings: Settings, core: Core) -> DiscordService | None:
+    """The service, or None when DISCORD_TOKEN is unset."""
+    if settings.discord_token is None:
+        return None
+    return DiscordService(settings, core)

@@ -409,6 +409,11 @@ class DiscordEmulator:
         """From now on every call on this channel answers 404 Unknown Channel."""
         self._deleted.add(int(channel_id))
 
+    def restore_channel(self, channel_id: int) -> None:
+        """Undo ``forbid_channel``/``delete_channel``: the bot was let back in."""
+        self._forbidden.discard(int(channel_id))
+        self._deleted.discard(int(channel_id))
+
     def fail_next(self, method: str, path_regex: str, status: int, *,
                   retry_after: float | None = None, code: int | None = None,
                   message: str | None = None, times: int = 1, scope: str = "user") -> None:

@@ -1,0 +1,166 @@
+"""Interactions to core calls and replies back: who asked, where, and how the answer is shown.
+
+One `Responder` serves every generated slash command, autocomplete, pager button and form, so
+the rules live in one place: the caller's Manage Server permission (read from the interaction,
+checked on every call), the chat row a later subscription needs, a defer when the core is slow,
+errors and help ephemeral, long answers paged with buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+
+from adapters.discord.render import render
+from bot.commands import Command
+from bot.context import Caller, Chat
+from bot.core import Core
+from bot.replies import Reply, error_reply
+from bot.text import shorten
+
+log = logging.getLogger(__name__)
+
+DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3
+PAGER_TIMEOUT = 600.0  # buttons stop working after this (the token lives 15 minutes)
+
+
+def caller_of(interaction: discord.Interaction) -> Caller:
+    """The person asking; a chat admin is a member with Manage Server in this guild."""
+    in_guild = interaction.guild_id is not None
+    return Caller(
+        platform="discord",
+        user_id=str(interaction.user.id),
+        name=interaction.user.display_name,
+        is_chat_admin=in_guild and interaction.permissions.manage_guild,
+    )
+
+
+def chat_of(interaction: discord.Interaction) -> Chat:
+    """The channel asked in: "group" in a guild, "private" in a DM or group DM."""
+    channel = interaction.channel
+    title = getattr(channel, "name", None)
+    kind = "group" if interaction.guild_id is not None else "private"
+    return Chat(platform="discord", id=str(interaction.channel_id), kind=kind, title=title)
+
+
+class Pager(discord.ui.View):
+    """Previous/next buttons over embed pages; only the person who asked turns them."""
+
+    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float = PAGER_TIMEOUT):
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.owner_id = owner_id
+        self.index = 0
+        self.interaction: discord.Interaction | None = None
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+        self.position.label = f"{self.index + 1} / {len(self.pages)}"
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who asked can turn these pages; ask the command yourself to browse.",
+            ephemeral=True,
+        )
+        return False
+
+    async def _show(self, interaction: discord.Interaction, index: int) -> None:
+        self.index = max(0, min(index, len(self.pages) - 1))
+        self._sync()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+
+    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._show(interaction, self.index - 1)
+
+    @discord.ui.button(label="1 / 1", style=discord.ButtonStyle.secondary, disabled=True)
+    async def position(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await interaction.response.defer()
+
+    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._show(interaction, self.index + 1)
+
+    async def on_timeout(self) -> None:
+        if self.interaction is not None:
+            try:
+                await self.interaction.edit_original_response(view=None)
+            except discord.HTTPException:
+                pass  # the message was deleted or the token expired: nothing to tidy
+
+
+class Responder:
+    """Runs core commands for interactions and shows their replies."""
+
+    def __init__(self, core: Core, *, defer_after: float = DEFER_AFTER):
+        self.core = core
+        self.defer_after = defer_after
+        self._known_chats: set[str] = set()
+
+    def forget_chat(self, channel_id: str) -> None:
+        """The notifier found the channel gone: the next command there records it again."""
+        self._known_chats.discard(channel_id)
+
+    async def _remember_chat(self, chat: Chat) -> None:
+        if chat.kind == "private" or chat.id in self._known_chats:
+            return
+        await self.core.store.chats.ensure("discord", chat.id, chat.kind, chat.title)
+        self._known_chats.add(chat.id)
+
+    async def run(
+        self, interaction: discord.Interaction, command: Command, raw: Mapping[str, str | None]
+    ) -> None:
+        """Invoke the core (deferring if it is slow) and answer with its reply."""
+        loop = asyncio.get_running_loop()
+        deferring: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            if not interaction.response.is_done():
+                deferring.append(loop.create_task(interaction.response.defer(thinking=True)))
+
+        timer = loop.call_later(self.defer_after, defer)
+        try:
+            chat = chat_of(interaction)
+            await self._remember_chat(chat)
+            reply = await self.core.invoke(command.name, raw, caller_of(interaction), chat)
+        except Exception:
+            log.exception("/%s failed before the core answered", command.name)
+            reply = error_reply("Something went wrong on our side; nothing was changed.")
+        finally:
+            timer.cancel()
+        if deferring:
+            await deferring[0]
+        await self.show(interaction, reply)
+
+    async def show(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Send a reply as embeds: ephemeral when private, with a pager when it has pages."""
+        pages = render(reply, self.core.zone)
+        extra: dict[str, Any] = {}
+        pager = None
+        if len(pages) > 1:
+            pager = Pager(pages, interaction.user.id)
+            pager.interaction = interaction
+            extra["view"] = pager
+        if interaction.response.is_done():  # deferred: the answer replaces "thinking…"
+            await interaction.edit_original_response(embed=pages[0], **extra)
+        else:
+            await interaction.response.send_message(
+                embed=pages[0], ephemeral=reply.private or reply.error, **extra
+            )
+
+    async def complete(
+        self, command: Command, param: str, typed: str
+    ) -> list[discord.app_commands.Choice[str]]:
+        choices = await self.core.complete(command.name, param, typed)
+        return [
+            discord.app_commands.Choice(name=shorten(c.label, 100), value=c.value[:100])
+            for c in choices[:25]
+        ]

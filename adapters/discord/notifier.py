@@ -1,0 +1,79 @@
+"""Scheduled posts to Discord channels (bot.notify.Notifier).
+
+discord.py's HTTP client already waits out 429s (per-route and global buckets) before retrying;
+what reaches this module is the final answer. A 403 or 404 means the channel is gone or shut to
+the bot: the chat is marked inactive once and `ChatGone` raised, so the scheduler stops trying.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import aiohttp
+import discord
+
+from adapters.discord.render import render
+from bot.core import Core
+from bot.notify import ChatGone, Delivery, DeliveryFailed
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_EMBED_TOTAL = 6000  # Discord counts every embed of a message against one 6,000
+
+
+def _batches(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
+    """Pages packed into as few messages as Discord's per-message limits allow."""
+    batches: list[list[discord.Embed]] = []
+    size = 0
+    for embed in embeds:
+        if (
+            batches
+            and len(batches[-1]) < EMBEDS_PER_MESSAGE
+            and size + len(embed) <= MESSAGE_EMBED_TOTAL
+        ):
+            batches[-1].append(embed)
+            size += len(embed)
+        else:
+            batches.append([embed])
+            size = len(embed)
+    return batches
+
+
+class DiscordNotifier:
+    platform = "discord"
+
+    def __init__(
+        self,
+        client: discord.Client,
+        core: Core,
+        on_gone: Callable[[str], None] | None = None,
+    ):
+        self.client = client
+        self.core = core
+        self.on_gone = on_gone
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        """Post the reply's pages to the channel; return the ids of the messages it became."""
+        try:
+            channel = self.client.get_partial_messageable(int(chat_id))
+        except ValueError:
+            raise DeliveryFailed(f"{chat_id!r} is not a Discord channel id") from None
+        sent: list[str] = []
+        for batch in _batches(render(reply, self.core.zone)):
+            try:
+                message = await channel.send(
+                    embeds=batch, allowed_mentions=discord.AllowedMentions.none()
+                )
+            except (discord.Forbidden, discord.NotFound) as exc:
+                reason = f"Discord answered {exc.status} ({exc.code}): {exc.text}"[:200]
+                await self.core.store.chats.gone("discord", chat_id, reason)
+                if self.on_gone is not None:
+                    self.on_gone(chat_id)
+                raise ChatGone(f"channel {chat_id}: {reason}") from exc
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                raise DeliveryFailed(f"channel {chat_id}: {exc}") from exc
+            sent.append(str(message.id))
+        return Delivery(chat_id=chat_id, message_ids=tuple(sent))

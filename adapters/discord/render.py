@@ -1,0 +1,129 @@
+"""A core Reply as Discord embeds: escaped, dated for each reader, paged within Discord's limits.
+
+Discord caps an embed at 6,000 characters in all, 4,096 in the description, 25 fields of at most
+1,024 characters and a 2,048-character footer. Pages are cut with the core's one splitter
+(`bot.text.split_pages`) with budgets that keep every page under those caps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.dates import human
+from bot.replies import Line, Reply, source_text
+from bot.text import shorten, split_pages
+from storage.models import PartialDate, Precision
+
+TITLE_MAX = 256
+DESCRIPTION_BUDGET = 3000  # of 4,096: leaves room in the 6,000 total for fields and footer
+FIELDS_BUDGET = 1800  # field names and values on one page
+FOOTER_MAX = 2048
+FIELD_VALUE_MAX = 1024
+FIELD_NAME_MAX = 256
+MAX_FIELDS = 25
+EMBED_TOTAL_MAX = 6000
+
+COLOR = discord.Colour(0x7B61FF)
+ERROR_COLOR = discord.Colour(0xE5484D)
+
+
+def escape(text: str) -> str:
+    """Stored text shown inert: no Markdown, no @everyone/@here, no user/role/channel mention."""
+    text = discord.utils.escape_markdown(text)
+    text = discord.utils.escape_mentions(text)
+    return text.replace("<#", "<\u200b#")
+
+
+def stamp(when: PartialDate, zone: ZoneInfo) -> str:
+    """A day as a Discord timestamp (each reader's own calendar) with the zone's date beside.
+
+    The instant is noon of that day in `zone`, so most readers see the same calendar day.
+    Dates known only to the month or year have no instant and stay plain text.
+    """
+    day = when.as_date()
+    if when.precision is not Precision.DAY or day is None:
+        return human(when)
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=zone)
+    label = "KST" if zone.key == "Asia/Seoul" else zone.key
+    return f"<t:{int(noon.timestamp())}:D> ({human(when)} {label})"
+
+
+def _line_text(line: Line, zone: ZoneInfo) -> str:
+    text = escape(line.text)
+    if line.when is not None:
+        text = f"{stamp(line.when, zone)} · {text}"
+    if line.fact_id is not None:
+        text += f" (#{line.fact_id})"
+    if line.refs:
+        text += " " + "".join(f"[{r}]" for r in line.refs)
+    return text
+
+
+def _fields(reply: Reply) -> list[tuple[str, str]]:
+    """Each field within Discord's field limits; a long value continues in further fields."""
+    out: list[tuple[str, str]] = []
+    for field in reply.fields:
+        name = escape(field.name).strip() or "\u200b"
+        value = escape(field.value).strip() or "—"
+        parts = split_pages([value], FIELD_VALUE_MAX)
+        for i, part in enumerate(parts):
+            label = name if i == 0 else f"{name} (continued)"
+            out.append((shorten(label, FIELD_NAME_MAX), part))
+    return out
+
+
+def _footer(reply: Reply, refs: set[int], first: bool) -> str:
+    """Sources the page cites (all of them on a first page that cites none), then the footer."""
+    numbers = sorted(refs) or (list(range(1, len(reply.sources) + 1)) if first else [])
+    parts = [
+        f"[{n}] {source_text(reply.sources[n - 1])}" for n in numbers if 0 < n <= len(reply.sources)
+    ]
+    text = ("Sources: " + " · ".join(parts)) if parts else ""
+    if reply.footer:
+        text = f"{text}\n{reply.footer}" if text else reply.footer
+    return shorten(text, FOOTER_MAX)
+
+
+def _describe(reply: Reply, zone: ZoneInfo) -> list[tuple[str, set[int]]]:
+    """Description pages and the source numbers each cites; an overlong line is cut in pieces."""
+    items = [(_line_text(line, zone), set(line.refs)) for line in reply.lines]
+    if reply.usage:
+        items.append((f"Usage: {escape(reply.usage)}", set()))
+    pages: list[tuple[str, set[int]]] = []
+    for block, refs in items:
+        for piece in split_pages([block], DESCRIPTION_BUDGET):
+            if pages and len(pages[-1][0]) + 1 + len(piece) <= DESCRIPTION_BUDGET:
+                text, cited = pages[-1]
+                pages[-1] = (f"{text}\n{piece}", cited | refs)
+            else:
+                pages.append((piece, set(refs)))
+    return pages or [("", set())]
+
+
+def render(reply: Reply, zone: ZoneInfo) -> list[discord.Embed]:
+    """The reply as one or more embed pages, each within every Discord embed limit."""
+    title = shorten(escape(reply.title), TITLE_MAX) or "\u200b"
+    pages = [(desc, [], refs) for desc, refs in _describe(reply, zone)]
+    for name, value in _fields(reply):
+        fields = pages[-1][1]
+        used = sum(len(n) + len(v) for n, v in fields)
+        if len(fields) >= MAX_FIELDS or used + len(name) + len(value) > FIELDS_BUDGET:
+            pages.append(("", [], set()))
+        pages[-1][1].append((name, value))
+    color = ERROR_COLOR if reply.error else COLOR
+    embeds = []
+    for i, (desc, fields, refs) in enumerate(pages):
+        embed = discord.Embed(title=title, description=desc or None, colour=color)
+        for name, value in fields:
+            embed.add_field(name=name, value=value, inline=False)
+        footer = _footer(reply, refs, first=i == 0)
+        if len(pages) > 1:
+            footer = f"{footer}\nPage {i + 1} of {len(pages)}".strip()
+        room = min(FOOTER_MAX, EMBED_TOTAL_MAX - len(embed))
+        if footer:
+            embed.set_footer(text=shorten(footer, room))
+        embeds.append(embed)
+    return embeds

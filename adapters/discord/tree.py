@@ -1,0 +1,157 @@
+"""The app_commands tree, generated from the core's declarations (no per-command Discord code).
+
+Each core Command becomes an `app_commands.Command` whose callback signature is synthesized
+from its Params, so discord.py's own machinery builds the option payloads (types, ranges,
+choices, autocomplete) and parses what Discord sends back. Korean names and descriptions ride
+on `locale_str` extras and reach Discord through `DeclaredTranslations` at sync time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str
+
+from adapters.discord.forms import CommandForm, fits_a_form
+from adapters.discord.interactions import Responder
+from bot.commands import EVERYONE, Command, Param, ParamKind, Role
+from bot.core import Core
+from bot.replies import error_reply
+from bot.text import shorten
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION_MAX = 100
+STRING_OPTION_MAX = 6000  # Discord's max_length for a string option
+CHOICES_MAX = 25
+
+
+class DeclaredTranslations(app_commands.Translator):
+    """Localizations declared beside the English text (`locale_str(text, ko=...)`)."""
+
+    async def translate(
+        self,
+        string: locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        return string.extras.get(locale.value)
+
+
+def _text(english: str, korean: str | None, limit: int = DESCRIPTION_MAX) -> locale_str:
+    extras = {"ko": shorten(korean, limit)} if korean else {}
+    return locale_str(shorten(english, limit) or "…", **extras)
+
+
+def _annotation(param: Param) -> Any:
+    """The Python type discord.py turns into the option type Discord shows."""
+    if param.kind is ParamKind.INTEGER:
+        if param.minimum is None and param.maximum is None:
+            return int
+        low = param.minimum if param.minimum is not None else -(2**53)
+        high = param.maximum if param.maximum is not None else 2**53
+        return app_commands.Range[int, low, high]
+    if param.kind is ParamKind.FACT:
+        return app_commands.Range[int, 1, 2**53]
+    return app_commands.Range[str, 1, min(param.max_length, STRING_OPTION_MAX)]
+
+
+def guild_only(command: Command) -> bool:
+    return not command.in_private or command.allowed != EVERYONE
+
+
+def build_command(command: Command, responder: Responder) -> app_commands.Command:
+    """One slash command for a core Command: options, choices, autocomplete, permissions."""
+
+    async def callback(interaction: discord.Interaction, **options: Any) -> None:
+        raw = {name: None if value is None else str(value) for name, value in options.items()}
+        if command.form and fits_a_form(command, raw):
+            await interaction.response.send_modal(CommandForm(responder, command, raw))
+            return
+        await responder.run(interaction, command, raw)
+
+    parameters = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
+    descriptions: dict[str, locale_str] = {}
+    choices: dict[str, list[app_commands.Choice[str]]] = {}
+    autocomplete: dict[str, Any] = {}
+    for param in command.params:
+        parameters.append(
+            inspect.Parameter(
+                param.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=_annotation(param),
+                # A form asks for what is missing, so on Discord its options are all optional.
+                default=inspect.Parameter.empty if param.required and not command.form else None,
+            )
+        )
+        descriptions[param.name] = _text(param.help, param.help_ko)
+        if param.choices and len(param.choices) <= CHOICES_MAX:
+            choices[param.name] = [app_commands.Choice(name=c, value=c) for c in param.choices]
+        elif param.suggest == "subjects" or param.choices:
+            autocomplete[param.name] = _completer(responder, command, param.name)
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_autocomplete__ = autocomplete  # type: ignore[attr-defined]
+    if guild_only(command):
+        app_commands.guild_only()(callback)
+    if Role.CHAT_ADMIN in command.allowed:
+        # A hint for Discord's UI that server admins may override; the core checks every call.
+        app_commands.default_permissions(manage_guild=True)(callback)
+    return app_commands.Command(
+        name=_text(command.name, command.name_ko, 32),
+        description=_text(command.help, command.help_ko),
+        callback=callback,
+    )
+
+
+def _completer(responder: Responder, command: Command, param: str) -> Any:
+    async def complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await responder.complete(command, param, current)
+
+    return complete
+
+
+class FanbotTree(app_commands.CommandTree):
+    """A tree whose failures reach the person as a short message, never a traceback."""
+
+    responder: Responder
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+            message = (
+                "This command changed since it was registered; a bot operator needs to run "
+                "`fanbot discord sync`."
+            )
+        else:
+            message = "Something went wrong on our side; nothing was changed. Please try again."
+        log.error(
+            "interaction for %s failed", getattr(interaction.command, "name", "?"), exc_info=error
+        )
+        if interaction.type is discord.InteractionType.autocomplete:
+            return
+        try:
+            await self.responder.show(interaction, error_reply(message))
+        except discord.HTTPException:
+            log.warning("could not tell the person that the interaction failed")
+
+
+def build_tree(client: discord.Client, core: Core, responder: Responder) -> FanbotTree:
+    """Every core command as a global slash command on a new tree for `client`."""
+    tree = FanbotTree(client)
+    tree.responder = responder
+    for command in core.registry:
+        tree.add_command(build_command(command, responder))
+    return tree

@@ -1,0 +1,109 @@
+"""The Discord notifier: posts a Reply to a channel, waits out 429s, retires gone channels."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core import Core
+from bot.notify import ChatGone, DeliveryFailed
+from bot.replies import Line, Reply
+from storage.models import PartialDate
+from tests.emulators.discord_api import DiscordEmulator
+from tests.test_discord_adapter import (
+    CHANNEL,
+    FAN,
+    GUILD,
+    NO_MENTIONS,
+    configured_emulator,
+    running,
+)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[DiscordEmulator]:
+    async with configured_emulator() as emulator:
+        yield emulator
+
+
+DIGEST = Reply(
+    title="On this day",
+    lines=(
+        Line(
+            "1st anniversary: @everyone Love wins all <@&1234567890123456789>",
+            when=PartialDate(2024, 1, 24),
+        ),
+    ),
+    footer="Dates are KST (Asia/Seoul) calendar days.",
+)
+
+
+async def test_posts_an_embed_without_mentions(core: Core, emu: DiscordEmulator) -> None:
+    async with running(core, emu) as svc:
+        delivery = await svc.notifier.send(str(CHANNEL), DIGEST)
+    [message] = emu.channel_messages(CHANNEL)
+    assert svc.notifier.platform == "discord"
+    assert delivery.chat_id == str(CHANNEL) and delivery.message_ids == (message.id,)
+    assert message.allowed_mentions == NO_MENTIONS
+    embed = message.embeds[0]
+    assert embed["title"] == "On this day" and "<t:" in embed["description"]
+    assert "@everyone" not in embed["description"] and "<@&" not in embed["description"]
+
+
+async def test_long_digest_becomes_several_messages(core: Core, emu: DiscordEmulator) -> None:
+    long = Reply(title="Long", lines=tuple(Line("word " * 150) for _ in range(40)))
+    async with running(core, emu) as svc:
+        delivery = await svc.notifier.send(str(CHANNEL), long)
+    messages = emu.channel_messages(CHANNEL)
+    assert len(delivery.message_ids) == len(messages) >= 2
+    assert sum(len(m.embeds) for m in messages) >= 4
+
+
+async def test_rate_limit_is_waited_out(core: Core, emu: DiscordEmulator) -> None:
+    emu.fail_next("POST", rf"/channels/{CHANNEL}/messages", 429, retry_after=0.05, times=2)
+    async with running(core, emu) as svc:
+        delivery = await svc.notifier.send(str(CHANNEL), DIGEST)
+    statuses = [r.status for r in emu.requests if r.method == "POST" and "messages" in r.path]
+    assert statuses == [429, 429, 200] and len(delivery.message_ids) == 1
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_gone_channel_marks_the_chat_inactive(
+    core: Core, emu: DiscordEmulator, status: int
+) -> None:
+    async with running(core, emu) as svc:
+        rec = await emu.inject_slash_command(
+            "today", guild_id=GUILD, channel_id=CHANNEL, user_id=FAN
+        )
+        await emu.wait_for_callback(rec.id)
+        assert (await core.store.chats.get("discord", str(CHANNEL))).active  # type: ignore[union-attr]
+        if status == 403:
+            emu.forbid_channel(CHANNEL)
+        else:
+            emu.delete_channel(CHANNEL)
+        with pytest.raises(ChatGone):
+            await svc.notifier.send(str(CHANNEL), DIGEST)
+        chat = await core.store.chats.get("discord", str(CHANNEL))
+        assert chat is not None and not chat.active and str(status) in (chat.inactive_reason or "")
+        posts = [r for r in emu.requests if r.method == "POST" and "messages" in r.path]
+        assert len(posts) == 1  # not retried
+        # Used again later (the bot was let back in): the chat is recorded as active again.
+        emu.restore_channel(CHANNEL)
+        again = await emu.inject_slash_command(
+            "today", guild_id=GUILD, channel_id=CHANNEL, user_id=FAN
+        )
+        await emu.wait_for_callback(again.id)
+        assert (await core.store.chats.get("discord", str(CHANNEL))).active  # type: ignore[union-attr]
+
+
+async def test_other_failures_are_worth_retrying(core: Core, emu: DiscordEmulator) -> None:
+    emu.fail_next("POST", rf"/channels/{CHANNEL}/messages", 400)
+    async with running(core, emu) as svc:
+        with pytest.raises(DeliveryFailed) as failed:
+            await svc.notifier.send(str(CHANNEL), DIGEST)
+        with pytest.raises(DeliveryFailed):
+            await svc.notifier.send("not-a-channel", DIGEST)
+    assert not isinstance(failed.value, ChatGone)
+    chat = await core.store.chats.get("discord", str(CHANNEL))
+    assert chat is None or chat.active
