@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zoneinfo
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import process
@@ -67,6 +69,43 @@ def parse_date(text: str) -> dt.date:
     return day
 
 
+URL_MAX = 500
+
+
+def parse_url(text: str) -> str:
+    """A web address a person can open: http(s), a host name with a dot, no spaces."""
+    url = text.strip()
+    if url.lower().startswith("www."):
+        url = "https://" + url
+    problem = f"“{shorten(text, 60)}” is not a web address like https://example.com/news."
+    if len(url) > URL_MAX:
+        raise FanbotError(f"That web address is too long (at most {URL_MAX} characters).")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise FanbotError(problem) from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or "." not in host.strip(".")
+        or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url)
+    ):
+        raise FanbotError(problem)
+    return url
+
+
+def parse_number(text: str, name: str, minimum: int | None = 0) -> int:
+    """A whole number as people write it: 1,000,000 or 1_000_000 or 1000000."""
+    cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
+    if not re.fullmatch(r"[+-]?\d{1,18}", cleaned):
+        raise FanbotError(f"{name} should be a whole number, not “{shorten(text, 40)}”.")
+    value = int(cleaned)
+    if minimum is not None and value < minimum:
+        raise FanbotError(f"{name} should be at least {minimum}, not {value}.")
+    return value
+
+
 async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactStore) -> Any:
     """One argument's raw text to the value its handler takes; FanbotError when it can't be."""
     text = clean_input(raw)
@@ -113,7 +152,7 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
         raise FanbotError(f"{param.name} is one of: {', '.join(param.choices)}.")
     if kind is ParamKind.FACT:
         number = text.lstrip("#")
-        if not number.isdigit() or len(number) > 12:
+        if not (number.isascii() and number.isdigit()) or len(number) > 12:
             raise FanbotError(
                 f"A fact is given by its number, like #12, not “{shorten(text, 40)}”."
             )

@@ -52,6 +52,8 @@ class Core:
             roles.add(Role.CHAT_ADMIN)
         if (caller.platform, caller.user_id) in self.admins:
             roles.add(Role.BOT_ADMIN)
+        if await self.store.editors.is_editor(caller.platform, caller.user_id):
+            roles.add(Role.EDITOR)
         for source in self.role_sources:
             roles.update(await source(caller))
         return frozenset(roles)

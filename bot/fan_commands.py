@@ -70,7 +70,7 @@ def _more(builder: ReplyBuilder, shown: int, total: int, hint: str) -> None:
 async def help_command(ctx: Context, command: str | None = None) -> Reply:
     commands = ctx.core.visible_commands(ctx.roles)
     if command:
-        found = ctx.core.registry.get(command.lstrip("/").split()[0])
+        found = ctx.core.registry.get((command.lstrip("/").split() or [""])[0])
         if found is None or found not in commands:
             raise FanbotError(f"There is no command /{shorten(command, 40)} for you.")
         b = ReplyBuilder(title=found.usage)

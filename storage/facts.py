@@ -40,6 +40,16 @@ FROM facts f
 _NEWEST_FIRST = " ORDER BY f.year DESC, f.month DESC NULLS LAST, f.day DESC NULLS LAST, f.id DESC"
 
 
+class StaleVersion(ConflictError):
+    """The fact changed since the caller read it: the optimistic version check failed."""
+
+    def __init__(self, fact_id: int, expected: int, current: int | None):
+        super().__init__(f"fact {fact_id} is at version {current}, not {expected}")
+        self.fact_id = fact_id
+        self.expected = expected
+        self.current = current
+
+
 @dataclass(frozen=True)
 class AliasEntry:
     """One alias of one subject, for the name resolver's in-memory index."""
@@ -360,6 +370,126 @@ class FactStore:
             """,
             (fact_id,),
         )
+
+    # ---- admin changes: each inside the caller's transaction, checked before written --------
+
+    async def fact_in(self, conn: aiosqlite.Connection, fact_id: int) -> Fact | None:
+        """A fact, hidden or not, as the transaction sees it."""
+        cur = await conn.execute(_FACT_SELECT + " WHERE f.id = ?", (fact_id,))
+        row = await cur.fetchone()
+        return _fact(row) if row else None
+
+    async def fact_any(self, fact_id: int) -> Fact | None:
+        """A fact even when hidden (history, restore)."""
+        return await self.fact(fact_id, include_hidden=True)
+
+    async def key_taken(self, conn: aiosqlite.Connection, key: str) -> bool:
+        cur = await conn.execute("SELECT 1 FROM facts WHERE key = ?", (key,))
+        return await cur.fetchone() is not None
+
+    async def add_fact(self, conn: aiosqlite.Connection, new: NewFact) -> int:
+        """Create a new fact; a key already in use is a conflict, never an overwrite."""
+        if await self.key_taken(conn, new.key):
+            raise ConflictError(f"a fact with key {new.key!r} exists")
+        return await self.upsert_fact(conn, new)
+
+    async def replace_fact(
+        self, conn: aiosqlite.Connection, fact_id: int, new: NewFact, expected_version: int
+    ) -> int:
+        """Write a fact's fields only if it is still at `expected_version`; the new version."""
+        details = json.dumps(new.details, ensure_ascii=False, sort_keys=True)
+        d = new.date
+        cur = await conn.execute(
+            "UPDATE facts SET kind = ?, summary = ?, year = ?, month = ?, day = ?, details = ?,"
+            " hidden = ?, version = version + 1,"
+            " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND version = ?",
+            (
+                new.kind.value,
+                new.summary,
+                d.year,
+                d.month,
+                d.day,
+                details,
+                int(new.hidden),
+                fact_id,
+                expected_version,
+            ),
+        )
+        if cur.rowcount != 1:
+            row = await (
+                await conn.execute("SELECT version FROM facts WHERE id = ?", (fact_id,))
+            ).fetchone()
+            raise StaleVersion(fact_id, expected_version, row[0] if row else None)
+        await self._set_fact_links(conn, fact_id, new)
+        return expected_version + 1
+
+    async def similar_facts(
+        self,
+        conn: aiosqlite.Connection,
+        kind: FactKind,
+        date: PartialDate,
+        subject_ids: Sequence[int],
+    ) -> list[Fact]:
+        """Facts of this kind and date about any of these subjects, hidden ones included:
+        what a new fact is compared with before it is added twice."""
+        if not subject_ids:
+            return []
+        cur = await conn.execute(
+            _FACT_SELECT + " WHERE f.kind = ? AND f.year = ? AND f.month IS ? AND f.day IS ?"
+            f" AND f.id IN (SELECT fact_id FROM fact_subjects WHERE subject_id IN"
+            f" ({_placeholders(len(subject_ids))})) ORDER BY f.id",
+            (kind.value, date.year, date.month, date.day, *subject_ids),
+        )
+        return [_fact(r) for r in await cur.fetchall()]
+
+    async def slug_taken(self, conn: aiosqlite.Connection, slug: str) -> bool:
+        cur = await conn.execute("SELECT 1 FROM subjects WHERE slug = ?", (slug,))
+        return await cur.fetchone() is not None
+
+    async def aliases_in(self, conn: aiosqlite.Connection, subject_id: int) -> list[str]:
+        """A subject's aliases (its name included) as the transaction sees them."""
+        cur = await conn.execute(
+            "SELECT alias FROM aliases WHERE subject_id = ? ORDER BY rowid", (subject_id,)
+        )
+        return [r[0] for r in await cur.fetchall()]
+
+    async def add_alias(self, conn: aiosqlite.Connection, subject_id: int, alias: str) -> None:
+        await conn.execute(
+            "INSERT INTO aliases(subject_id, alias, norm) VALUES (?, ?, ?)",
+            (subject_id, alias, normalize_name(alias)),
+        )
+        await self._reindex_subject(conn, subject_id)
+        self.names_generation += 1
+
+    async def remove_alias(self, conn: aiosqlite.Connection, subject_id: int, alias: str) -> None:
+        cur = await conn.execute(
+            "DELETE FROM aliases WHERE subject_id = ? AND alias = ?", (subject_id, alias)
+        )
+        if cur.rowcount != 1:
+            raise ConflictError(f"subject {subject_id} has no alias {alias!r}")
+        await self._reindex_subject(conn, subject_id)
+        self.names_generation += 1
+
+    async def delete_subject(self, conn: aiosqlite.Connection, slug: str) -> None:
+        """Remove a subject nothing refers to (undoing its creation)."""
+        subject_id = await _id_of(conn, "subjects", "slug", slug)
+        cur = await conn.execute(
+            "SELECT (SELECT count(*) FROM fact_subjects WHERE subject_id = ?)"
+            " + (SELECT count(*) FROM memberships WHERE group_id = ?)",
+            (subject_id, subject_id),
+        )
+        row = await cur.fetchone()
+        if row and row[0]:
+            raise ConflictError(f"facts or members refer to subject {slug!r}")
+        await conn.execute("DELETE FROM subjects WHERE id = ?", (subject_id,))
+        self.names_generation += 1
+
+    async def _reindex_subject(self, conn: aiosqlite.Connection, subject_id: int) -> None:
+        cur = await conn.execute(
+            "SELECT fact_id FROM fact_subjects WHERE subject_id = ?", (subject_id,)
+        )
+        for row in await cur.fetchall():
+            await self._index_fact(conn, row[0])
 
     async def import_all(
         self, conn: aiosqlite.Connection, subjects: Iterable[NewSubject], facts: Iterable[NewFact]

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from storage import audit as audits
 from storage import bundle as bundles
+from storage import editors as editor_rows
+from storage.audit import AuditStore
 from storage.bundle import Bundle
 from storage.chats import ChatStore
 from storage.db import Database
+from storage.editors import EditorStore
 from storage.facts import FactStore
 
 log = logging.getLogger(__name__)
@@ -21,6 +25,8 @@ class Store:
         self.db = db
         self.facts = FactStore(db)
         self.chats = ChatStore(db)
+        self.audit = AuditStore(db)
+        self.editors = EditorStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -38,12 +44,25 @@ class Store:
     async def import_bundle(self, bundle: Bundle, origin: str) -> None:
         """Upsert a whole bundle in one transaction: all of it lands, or none of it."""
         bundles.known_slugs_check(bundle, await self.facts.slugs(), origin)
-        async with self.db.transaction() as conn:
-            await self.facts.import_all(conn, bundle.subjects, bundle.facts)
+        audit = audits.parse_rows(bundle.extra.get("audit"), origin)
+        editors = editor_rows.parse_rows(bundle.extra.get("editors"), origin)
+        try:
+            async with self.db.transaction() as conn:
+                await self.facts.import_all(conn, bundle.subjects, bundle.facts)
+                await self.audit.import_rows(conn, audit)
+                await self.editors.import_rows(conn, editors)
+        finally:
+            self.facts.names_generation += 1
 
     async def export_bundle(self) -> Bundle:
         subjects, facts = await self.facts.export_all()
-        return Bundle(subjects=subjects, facts=facts)
+        bundle = Bundle(subjects=subjects, facts=facts)
+        # The audit trail and the editors travel with the facts (only when there are any).
+        if audit := await self.audit.export_rows():
+            bundle.extra["audit"] = audit
+        if editors := await self.editors.export_rows():
+            bundle.extra["editors"] = editors
+        return bundle
 
     async def seed_if_empty(self, folder: Path) -> bool:
         """Load the seed files on first start; a store that holds anything is left alone."""

@@ -93,3 +93,48 @@ def test_every_command_survives_any_text(tmp_path: Path) -> None:
     finally:
         loop.run_until_complete(store.close())
         loop.close()
+
+
+def test_every_command_survives_any_text_as_a_bot_admin(tmp_path: Path) -> None:
+    """The write paths too: a bot admin's refused change leaves the store exactly as it was."""
+    admin = Caller("telegram", "1", "Admin")
+
+    async def build() -> tuple[Store, Core]:
+        store = await Store.open(tmp_path / "fuzz-admin.db")
+        await store.seed_if_empty(SEEDS)
+        core = Core(
+            store,
+            FixedClock(dt.datetime(2025, 1, 24, tzinfo=dt.UTC)),
+            all_commands(),
+            admins=frozenset({("telegram", "1")}),
+        )
+        return store, core
+
+    loop = asyncio.new_event_loop()
+    store, core = loop.run_until_complete(build())
+    names = [c.name for c in core.registry if c.writes] * 3 + [c.name for c in core.registry]
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(name=st.sampled_from(names), text=TEXT, by_name=st.booleans())
+    def check(name: str, text: str, by_name: bool) -> None:
+        chat = Chat("telegram", "c1", "group")
+        command = core.registry.get(name)
+        assert command is not None
+        before = bundles.dump(loop.run_until_complete(store.export_bundle()))
+        if by_name:
+            raw = {p.name: text for p in command.params}
+            reply = loop.run_until_complete(core.invoke(name, raw, admin, chat))
+        else:
+            reply = loop.run_until_complete(core.handle_line(f"/{name} {text}", admin, chat))
+        assert reply.title
+        if reply.error:
+            assert reply.lines and reply.lines[0].text
+            assert "went wrong on our side" not in reply.lines[0].text, reply
+            after = bundles.dump(loop.run_until_complete(store.export_bundle()))
+            assert after == before, (name, text)
+
+    try:
+        check()
+    finally:
+        loop.run_until_complete(store.close())
+        loop.close()

@@ -1,0 +1,336 @@
+"""Every admin change as one transaction: check, write, and record it in the audit trail.
+
+A change either lands with its audit entry or not at all (BEGIN IMMEDIATE ... COMMIT). Fact
+writes carry the version the caller saw; if someone changed the fact meanwhile the write is
+refused instead of silently overwriting their change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import aiosqlite
+
+from bot.context import Context
+from bot.errors import FanbotError
+from storage.audit import Actor, AuditEntry, fact_from_snapshot, fact_snapshot
+from storage.editors import Editor
+from storage.errors import ConflictError
+from storage.facts import StaleVersion
+from storage.models import Fact, NewFact, NewSubject, Source, Subject, normalize_name
+
+# Identifying details per kind: two facts of one kind, date and subject that agree on these
+# are the same fact, whatever their wording.
+_IDENTITY = {
+    "release": ("title", "type"),
+    "milestone": ("platform", "metric", "value"),
+    "status": ("state",),
+    "event": ("what",),
+}
+
+
+def actor_of(ctx: Context) -> Actor:
+    return Actor(ctx.caller.platform, ctx.caller.user_id, ctx.caller.name)
+
+
+def changed_meanwhile(fact_id: int) -> FanbotError:
+    return FanbotError(
+        f"Fact #{fact_id} was changed meanwhile by someone else; nothing was changed. "
+        f"See /history #{fact_id}, then try again."
+    )
+
+
+def _same_fact(a: NewFact, b: Fact) -> bool:
+    if normalize_name(a.summary) == normalize_name(b.summary):
+        return True
+    fields = _IDENTITY[a.kind.value]
+    mine = [a.details.get(f) for f in fields]
+    theirs = [b.details.get(f) for f in fields]
+    if mine[0] is None:
+        return False
+    fold = [normalize_name(str(v)) if v is not None else None for v in mine]
+    return fold == [normalize_name(str(v)) if v is not None else None for v in theirs]
+
+
+async def _record(
+    ctx: Context,
+    conn: aiosqlite.Connection,
+    action: str,
+    target_kind: str,
+    target: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    source: Source | None,
+    undoes: int | None = None,
+) -> int:
+    return await ctx.store.audit.record(
+        conn,
+        at=ctx.clock.now(),
+        actor=actor_of(ctx),
+        action=action,
+        target_kind=target_kind,
+        target=target,
+        before=before,
+        after=after,
+        source=source,
+        undoes=undoes,
+    )
+
+
+# ---- facts -----------------------------------------------------------------------------------
+
+
+async def add_fact(ctx: Context, new: NewFact, subject_ids: list[int], source: Source) -> Fact:
+    """Create a fact unless the same one is recorded already (hidden ones included)."""
+    facts = ctx.store.facts
+    async with ctx.store.db.transaction() as conn:
+        for other in await facts.similar_facts(conn, new.kind, new.date, subject_ids):
+            if _same_fact(new, other):
+                hidden = f" (removed; /restore #{other.id} brings it back)" if other.hidden else ""
+                raise FanbotError(
+                    f"That is already recorded as #{other.id}{hidden}: {other.summary}. "
+                    f"To correct it, use /edit #{other.id}."
+                )
+        base, key, n = new.key, new.key, 1
+        while await facts.key_taken(conn, key):
+            n += 1
+            key = f"{base}-{n}"
+        fact_id = await facts.add_fact(conn, dataclasses.replace(new, key=key))
+        fact = await facts.fact_in(conn, fact_id)
+        assert fact is not None
+        await _record(ctx, conn, "add", "fact", str(fact_id), None, fact_snapshot(fact), source)
+    return fact
+
+
+async def change_fact(
+    ctx: Context, seen: Fact, new: NewFact, action: str, source: Source | None
+) -> Fact:
+    """Write `new` over a fact the caller saw at `seen.version`, or refuse if it moved on."""
+    facts = ctx.store.facts
+    async with ctx.store.db.transaction() as conn:
+        current = await facts.fact_in(conn, seen.id)
+        if current is None:
+            raise FanbotError(f"There is no fact #{seen.id}.")
+        if current.version != seen.version:
+            raise changed_meanwhile(seen.id)
+        try:
+            await facts.replace_fact(conn, seen.id, new, seen.version)
+        except StaleVersion:
+            raise changed_meanwhile(seen.id) from None
+        after = await facts.fact_in(conn, seen.id)
+        assert after is not None
+        await _record(
+            ctx,
+            conn,
+            action,
+            "fact",
+            str(seen.id),
+            fact_snapshot(current),
+            fact_snapshot(after),
+            source,
+        )
+    return after
+
+
+def as_new(fact: Fact, **changes: Any) -> NewFact:
+    """A fact as the object writes take, with some fields changed."""
+    new = NewFact(
+        key=fact.key,
+        kind=fact.kind,
+        summary=fact.summary,
+        date=fact.date,
+        subjects=tuple(s.slug for s in fact.subjects),
+        sources=fact.sources,
+        details=dict(fact.details),
+        hidden=fact.hidden,
+        id=fact.id,
+    )
+    return dataclasses.replace(new, **changes)
+
+
+# ---- subjects and aliases --------------------------------------------------------------------
+
+
+def subject_snapshot(new: NewSubject, group_names: list[str]) -> dict[str, Any]:
+    return {
+        "slug": new.slug,
+        "name": new.name,
+        "kind": new.kind.value,
+        "aliases": list(new.aliases),
+        "groups": list(new.groups),
+        "group_names": group_names,
+    }
+
+
+async def add_subject(
+    ctx: Context, new: NewSubject, group_names: list[str], source: Source
+) -> NewSubject:
+    facts = ctx.store.facts
+    try:
+        async with ctx.store.db.transaction() as conn:
+            base, slug, n = new.slug, new.slug, 1
+            while await facts.slug_taken(conn, slug):
+                n += 1
+                slug = f"{base}-{n}"
+            new = dataclasses.replace(new, slug=slug)
+            await facts.upsert_subject(conn, new)
+            after = subject_snapshot(new, group_names)
+            await _record(ctx, conn, "add", "subject", slug, None, after, source)
+    finally:
+        facts.names_generation += 1  # the resolver reloads after the commit, not before
+    return new
+
+
+async def change_alias(
+    ctx: Context, subject: Subject, alias: str, add: bool, source: Source
+) -> str:
+    """Add or remove one alias; returns the alias as stored."""
+    facts = ctx.store.facts
+    try:
+        async with ctx.store.db.transaction() as conn:
+            current = await facts.aliases_in(conn, subject.id)
+            same = [a for a in current if normalize_name(a) == normalize_name(alias)]
+            if add:
+                if alias in current or same:
+                    raise FanbotError(f"{subject.name} already has the alias “{same[0]}”.")
+                await facts.add_alias(conn, subject.id, alias)
+                before, after = None, {"subject": subject.name, "alias": alias}
+            else:
+                exact = alias if alias in current else (same[0] if len(same) == 1 else None)
+                if exact is None:
+                    raise FanbotError(
+                        f"{subject.name} has no alias “{alias}”. Their aliases: "
+                        + ", ".join(a for a in current if a != subject.name)
+                    )
+                if exact == subject.name:
+                    raise FanbotError(
+                        f"“{exact}” is {subject.name}'s own name, not an alias to remove."
+                    )
+                alias = exact
+                await facts.remove_alias(conn, subject.id, alias)
+                before, after = {"subject": subject.name, "alias": alias}, None
+            action = "add alias" if add else "remove alias"
+            await _record(ctx, conn, action, "subject", subject.slug, before, after, source)
+    finally:
+        facts.names_generation += 1
+    return alias
+
+
+# ---- editors ---------------------------------------------------------------------------------
+
+
+async def set_editor(
+    ctx: Context, platform: str, user_id: str, name: str | None, grant: bool
+) -> Editor | None:
+    """Grant or revoke the editor role; returns the editor record before the change."""
+    editors = ctx.store.editors
+    target = f"{platform}:{user_id}"
+    async with ctx.store.db.transaction() as conn:
+        before = await editors.get_in(conn, platform, user_id)
+        if grant:
+            if before is not None:
+                raise FanbotError(f"{before.name} ({target}) is an editor already.")
+            editor = Editor(
+                platform=platform,
+                user_id=user_id,
+                name=name or target,
+                granted_by=f"{ctx.caller.platform}:{ctx.caller.user_id}",
+                granted_at=ctx.clock.now().isoformat(timespec="seconds"),
+            )
+            await editors.put(conn, editor)
+            await _record(ctx, conn, "add editor", "editor", target, None, editor.to_dict(), None)
+        else:
+            if before is None:
+                raise FanbotError(f"{target} is not an editor.")
+            await editors.remove(conn, platform, user_id)
+            await _record(
+                ctx, conn, "remove editor", "editor", target, before.to_dict(), None, None
+            )
+    return before
+
+
+# ---- undo ------------------------------------------------------------------------------------
+
+
+async def undo_last(ctx: Context) -> tuple[AuditEntry, int]:
+    """Put back what the caller's latest change replaced; returns (that change, undo entry id)."""
+    store = ctx.store
+    async with store.db.transaction() as conn:
+        entry = await store.audit.last_undoable(conn, actor_of(ctx))
+        if entry is None:
+            raise FanbotError("You have no change left to undo.")
+        undo_id = await _undo(ctx, conn, entry)
+    if entry.target_kind == "subject":
+        store.facts.names_generation += 1  # the resolver reloads after the commit
+    return entry, undo_id
+
+
+async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> int:
+    store = ctx.store
+    if entry.target_kind == "fact":
+        fact_id = int(entry.target)
+        current = await store.facts.fact_in(conn, fact_id)
+        after_version = (entry.after or {}).get("version")
+        if current is None or current.version != after_version:
+            raise FanbotError(
+                f"Fact #{fact_id} was changed again after your change (see /history "
+                f"#{fact_id}), so I can't simply undo it; nothing was changed."
+            )
+        if entry.before is None:  # undoing an add: the fact is kept, hidden
+            restored = as_new(current, hidden=True)
+        else:
+            restored = dataclasses.replace(fact_from_snapshot(entry.before), id=fact_id)
+        try:
+            await store.facts.replace_fact(conn, fact_id, restored, current.version)
+        except StaleVersion:
+            raise changed_meanwhile(fact_id) from None
+        after = await store.facts.fact_in(conn, fact_id)
+        assert after is not None
+        before, after_snap = fact_snapshot(current), fact_snapshot(after)
+    elif entry.target_kind == "subject" and entry.action == "add":
+        try:
+            await store.facts.delete_subject(conn, entry.target)
+        except ConflictError:
+            name = (entry.after or {}).get("name", entry.target)
+            raise FanbotError(
+                f"Facts or members now refer to {name}, so I can't remove it; nothing was changed."
+            ) from None
+        before, after_snap = entry.after, None
+    elif entry.target_kind == "subject":
+        subject = await store.facts.subject_by_slug(entry.target)
+        if subject is None:
+            raise FanbotError("That subject is gone; nothing was changed.")
+        alias = str((entry.after or entry.before or {}).get("alias"))
+        present = alias in await store.facts.aliases_in(conn, subject.id)
+        if entry.before is None:  # an alias was added: take it away
+            if not present:
+                raise FanbotError(f"The alias “{alias}” was removed meanwhile; nothing to undo.")
+            await store.facts.remove_alias(conn, subject.id, alias)
+        else:
+            if present:
+                raise FanbotError(f"The alias “{alias}” is back already; nothing to undo.")
+            await store.facts.add_alias(conn, subject.id, alias)
+        before, after_snap = entry.after, entry.before
+    else:  # an editor
+        platform, _, user_id = entry.target.partition(":")
+        current_editor = await store.editors.get_in(conn, platform, user_id)
+        now = current_editor.to_dict() if current_editor else None
+        if now != entry.after:
+            raise FanbotError(f"{entry.target} was changed again meanwhile; nothing was changed.")
+        if entry.before is None:
+            await store.editors.remove(conn, platform, user_id)
+        else:
+            await store.editors.put(conn, Editor(**entry.before))
+        before, after_snap = entry.after, entry.before
+    return await _record(
+        ctx,
+        conn,
+        "undo",
+        entry.target_kind,
+        entry.target,
+        before,
+        after_snap,
+        None,
+        undoes=entry.id,
+    )

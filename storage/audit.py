@@ -1,0 +1,315 @@
+"""The audit trail: who changed what, when, from what to what, citing which source.
+
+Every admin change writes one entry inside the same transaction as the change itself, so
+the trail and the data never disagree. Entries hold JSON snapshots of the thing before and
+after, which is what /history shows and what /undo puts back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from storage.bundle import BundleError
+from storage.db import Database
+from storage.models import Fact, FactKind, NewFact, PartialDate, Source
+
+TARGET_KINDS = ("fact", "subject", "editor")
+_COLUMNS = (
+    "id, at, platform, user_id, user_name, action, target_kind, target, before, after, source,"
+    " undoes, undone_by"
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a platform, the user's id there, and the name they showed."""
+
+    platform: str
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor: Actor
+    action: str
+    target_kind: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    source: Source | None
+    undoes: int | None = None
+    undone_by: int | None = None
+
+
+def fact_snapshot(fact: Fact) -> dict[str, Any]:
+    """A fact as plain data: what an audit entry keeps and what /undo restores."""
+    return {
+        "id": fact.id,
+        "key": fact.key,
+        "kind": fact.kind.value,
+        "date": fact.date.iso(),
+        "summary": fact.summary,
+        "subjects": [s.slug for s in fact.subjects],
+        "details": dict(fact.details),
+        "sources": [s.to_dict() for s in fact.sources],
+        "hidden": fact.hidden,
+        "version": fact.version,
+    }
+
+
+def fact_from_snapshot(snap: dict[str, Any]) -> NewFact:
+    return NewFact(
+        key=snap["key"],
+        kind=FactKind(snap["kind"]),
+        summary=snap["summary"],
+        date=PartialDate.parse(snap["date"]),
+        subjects=tuple(snap["subjects"]),
+        sources=tuple(Source(**s) for s in snap["sources"]),
+        details=dict(snap.get("details") or {}),
+        hidden=bool(snap.get("hidden")),
+        id=snap.get("id"),
+    )
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _entry(row: Any) -> AuditEntry:
+    source = json.loads(row["source"]) if row["source"] else None
+    return AuditEntry(
+        id=row["id"],
+        at=dt.datetime.fromisoformat(row["at"]),
+        actor=Actor(row["platform"], row["user_id"], row["user_name"]),
+        action=row["action"],
+        target_kind=row["target_kind"],
+        target=row["target"],
+        before=json.loads(row["before"]) if row["before"] else None,
+        after=json.loads(row["after"]) if row["after"] else None,
+        source=Source(**source) if source else None,
+        undoes=row["undoes"],
+        undone_by=row["undone_by"],
+    )
+
+
+class AuditStore:
+    """Writes entries inside the caller's transaction; reads them for /history and /audit."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def record(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        at: dt.datetime,
+        actor: Actor,
+        action: str,
+        target_kind: str,
+        target: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        source: Source | None,
+        undoes: int | None = None,
+    ) -> int:
+        if target_kind not in TARGET_KINDS:
+            raise ValueError(f"unknown audit target kind {target_kind!r}")
+        cur = await conn.execute(
+            "INSERT INTO audit_log(at, platform, user_id, user_name, action, target_kind, target,"
+            " before, after, source, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                actor.platform,
+                actor.user_id,
+                actor.name,
+                action,
+                target_kind,
+                target,
+                _json(before),
+                _json(after),
+                _json(source.to_dict() if source else None),
+                undoes,
+            ),
+        )
+        entry_id = int(cur.lastrowid or 0)
+        if undoes is not None:
+            await conn.execute(
+                "UPDATE audit_log SET undone_by = ? WHERE id = ?", (entry_id, undoes)
+            )
+        return entry_id
+
+    async def last_undoable(self, conn: aiosqlite.Connection, actor: Actor) -> AuditEntry | None:
+        """The actor's latest change that is not an undo and was not undone (in the transaction,
+        so two /undo at once never pick the same entry)."""
+        cur = await conn.execute(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE platform = ? AND user_id = ?"
+            " AND undoes IS NULL AND undone_by IS NULL ORDER BY id DESC LIMIT 1",
+            (actor.platform, actor.user_id),
+        )
+        row = await cur.fetchone()
+        return _entry(row) if row else None
+
+    async def for_target(self, target_kind: str, target: str, limit: int = 50) -> list[AuditEntry]:
+        """A thing's entries, oldest first (the last `limit` of them)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE target_kind = ? AND target = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (target_kind, target, limit),
+        )
+        return [_entry(r) for r in reversed(list(rows))]
+
+    async def count_for_target(self, target_kind: str, target: str) -> int:
+        row = await self.db.fetchone(
+            "SELECT count(*) FROM audit_log WHERE target_kind = ? AND target = ?",
+            (target_kind, target),
+        )
+        return int(row[0]) if row else 0
+
+    async def recent(self, limit: int = 10) -> list[AuditEntry]:
+        """The latest entries, newest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [_entry(r) for r in rows]
+
+    async def count(self) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM audit_log")
+        return int(row[0]) if row else 0
+
+    # ---- export and import ------------------------------------------------------------------
+
+    async def export_rows(self) -> list[dict[str, Any]]:
+        """Every entry as plain data for the YAML bundle, oldest first."""
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id")
+        out = []
+        for r in rows:
+            row: dict[str, Any] = {
+                "id": r["id"],
+                "at": r["at"],
+                "platform": r["platform"],
+                "user_id": r["user_id"],
+                "user_name": r["user_name"],
+                "action": r["action"],
+                "target_kind": r["target_kind"],
+                "target": r["target"],
+            }
+            for name in ("before", "after", "source"):
+                if r[name]:
+                    row[name] = json.loads(r[name])
+            for name in ("undoes", "undone_by"):
+                if r[name] is not None:
+                    row[name] = r[name]
+            out.append(row)
+        return out
+
+    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Add entries the store does not hold yet (same time, person, action, target and
+        values); ids are renumbered where taken and references between entries follow."""
+        new_ids: dict[int, int] = {}
+        pending_links: list[tuple[int, int | None, int | None]] = []
+        for row in sorted(rows, key=lambda r: r["id"]):
+            values = (
+                row["at"],
+                row["platform"],
+                row["user_id"],
+                row["action"],
+                row["target_kind"],
+                row["target"],
+                _json(row.get("before")),
+                _json(row.get("after")),
+            )
+            cur = await conn.execute(
+                "SELECT id FROM audit_log WHERE at = ? AND platform = ? AND user_id = ?"
+                " AND action = ? AND target_kind = ? AND target = ? AND before IS ? AND after IS ?",
+                values,
+            )
+            found = await cur.fetchone()
+            if found is not None:
+                new_ids[row["id"]] = int(found[0])
+                continue
+            cur = await conn.execute(
+                "INSERT INTO audit_log(id, at, platform, user_id, user_name, action, target_kind,"
+                " target, before, after, source) VALUES ((SELECT CASE WHEN NOT EXISTS"
+                " (SELECT 1 FROM audit_log WHERE id = ?) THEN ? END),"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row["id"],
+                    row["id"],
+                    row["at"],
+                    row["platform"],
+                    row["user_id"],
+                    row["user_name"],
+                    row["action"],
+                    row["target_kind"],
+                    row["target"],
+                    _json(row.get("before")),
+                    _json(row.get("after")),
+                    _json(row.get("source")),
+                ),
+            )
+            new_ids[row["id"]] = int(cur.lastrowid or 0)
+            pending_links.append((new_ids[row["id"]], row.get("undoes"), row.get("undone_by")))
+        for entry_id, undoes, undone_by in pending_links:
+            await conn.execute(
+                "UPDATE audit_log SET undoes = ?, undone_by = ? WHERE id = ?",
+                (new_ids.get(undoes or -1), new_ids.get(undone_by or -1), entry_id),
+            )
+
+
+def parse_rows(raw: Any, origin: str) -> list[dict[str, Any]]:
+    """Check the 'audit' section of a bundle before anything is written."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BundleError(f"{origin}: 'audit' should be a list of entries")
+    rows: list[dict[str, Any]] = []
+    ids: set[int] = set()
+    for i, row in enumerate(raw):
+        where = f"{origin}: audit entry #{i + 1}"
+        if not isinstance(row, dict):
+            raise BundleError(f"{where} is not a mapping")
+        entry_id = row.get("id")
+        if not isinstance(entry_id, int) or isinstance(entry_id, bool) or entry_id < 1:
+            raise BundleError(f"{where}: id must be a positive whole number")
+        if entry_id in ids:
+            raise BundleError(f"{where}: id {entry_id} is listed twice")
+        ids.add(entry_id)
+        for name in ("at", "platform", "user_id", "user_name", "action", "target"):
+            value = row.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                row = {**row, name: str(value)}
+            elif not isinstance(value, str) or not value.strip():
+                raise BundleError(f"{where}: '{name}' should be text")
+        try:
+            dt.datetime.fromisoformat(row["at"])
+        except ValueError:
+            raise BundleError(
+                f"{where}: 'at' is not a time like 2025-01-24T09:00:00+00:00"
+            ) from None
+        if row.get("target_kind") not in TARGET_KINDS:
+            raise BundleError(f"{where}: target_kind is one of {', '.join(TARGET_KINDS)}")
+        for name in ("before", "after"):
+            if row.get(name) is not None and not isinstance(row[name], dict):
+                raise BundleError(f"{where}: '{name}' should be a mapping")
+        source = row.get("source")
+        if source is not None and (
+            not isinstance(source, dict)
+            or not isinstance(source.get("title"), str)
+            or not set(source) <= {"title", "url", "publisher", "published"}
+        ):
+            raise BundleError(f"{where}: 'source' should be a mapping with a title (and a url)")
+        for name in ("undoes", "undone_by"):
+            value = row.get(name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise BundleError(f"{where}: '{name}' should be an entry id")
+        rows.append(row)
+    return rows
