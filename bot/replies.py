@@ -51,13 +51,17 @@ class ReplyBuilder:
     fields: list[Field] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     footer: str | None = None
+    _numbers: dict[Source, int] = field(default_factory=dict, repr=False)
 
     def cite(self, sources: tuple[Source, ...]) -> tuple[int, ...]:
+        """Each source's number, new ones appended: a dict, as a long answer cites dozens."""
         refs = []
         for s in sources:
-            if s not in self.sources:
+            number = self._numbers.get(s)
+            if number is None:
                 self.sources.append(s)
-            refs.append(self.sources.index(s) + 1)
+                number = self._numbers[s] = len(self.sources)
+            refs.append(number)
         return tuple(refs)
 
     def fact(self, fact: Fact, text: str | None = None, when: PartialDate | None = None) -> None:

@@ -28,13 +28,14 @@ from storage.models import (
 
 # One query builds whole facts, subjects and sources included, so a command costs one round trip.
 _FACT_SELECT = """
-SELECT f.id, f.key, f.kind, f.summary, f.year, f.month, f.day, f.details, f.hidden, f.version,
+SELECT f.id, f.key, f.kind, f.summary, f.year, f.month, f.day, f.hidden, f.version,
+  '[' || f.details || ',' ||
   (SELECT json_group_array(json_array(s.id, s.slug, s.name)) FROM
      (SELECT s.id, s.slug, s.name FROM fact_subjects fs JOIN subjects s ON s.id = fs.subject_id
-      WHERE fs.fact_id = f.id ORDER BY fs.position) AS s) AS subjects,
+      WHERE fs.fact_id = f.id ORDER BY fs.position) AS s) || ',' ||
   (SELECT json_group_array(json_array(title, url, publisher, published)) FROM
      (SELECT title, url, publisher, published FROM fact_sources
-      WHERE fact_id = f.id ORDER BY position)) AS sources
+      WHERE fact_id = f.id ORDER BY position)) || ']' AS body
 FROM facts f
 """
 _NEWEST_FIRST = " ORDER BY f.year DESC, f.month DESC NULLS LAST, f.day DESC NULLS LAST, f.id DESC"
@@ -64,15 +65,18 @@ def _placeholders(n: int) -> str:
 
 
 def _fact(row: aiosqlite.Row) -> Fact:
+    # One JSON text per row, [details, subjects, sources]: one decode instead of three, the
+    # largest share of a query's CPU time. The date was checked when it was written.
+    details, subjects, sources = json.loads(row["body"])
     return Fact(
         id=row["id"],
         key=row["key"],
         kind=FactKind(row["kind"]),
         summary=row["summary"],
-        date=PartialDate(row["year"], row["month"], row["day"]),
-        subjects=tuple(SubjectRef(*s) for s in json.loads(row["subjects"])),
-        sources=tuple(Source(*s) for s in json.loads(row["sources"])),
-        details=json.loads(row["details"]),
+        date=PartialDate.stored(row["year"], row["month"], row["day"]),
+        subjects=tuple(SubjectRef(*s) for s in subjects),
+        sources=tuple(Source(*s) for s in sources),
+        details=details,
         hidden=bool(row["hidden"]),
         version=row["version"],
     )

@@ -72,6 +72,15 @@ class PartialDate:
                 )
 
     @classmethod
+    def stored(cls, year: int, month: int | None, day: int | None) -> PartialDate:
+        """A date read back from the store, checked when written: skips the calendar checks."""
+        date = object.__new__(cls)
+        object.__setattr__(date, "year", year)
+        object.__setattr__(date, "month", month)
+        object.__setattr__(date, "day", day)
+        return date
+
+    @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Read YYYY, YYYY-MM or YYYY-MM-DD; raise InvalidDate otherwise."""
         m = _DATE_RE.match(text)
