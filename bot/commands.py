@@ -75,6 +75,9 @@ class Command:
     writes: bool = False
     # Many fields to fill: Discord opens a modal form, Telegram asks for each missing one in turn.
     form: bool = False
+    # The answer depends only on the arguments, the day and the store (not on who asks or
+    # where): the core keeps it until the store changes.
+    same_for_everyone: bool = False
 
     @property
     def usage(self) -> str:

@@ -16,6 +16,7 @@ from bot.convert import convert
 from bot.errors import FanbotError, NotAllowed
 from bot.names import Choice, NameResolver
 from bot.replies import Reply, error_reply
+from bot.store_watch import StoreWatch
 from bot.text import shorten
 from storage.errors import ConflictError
 from storage.store import Store
@@ -43,16 +44,18 @@ class Core:
         self.admins = admins
         self.registry = Registry(commands)
         self.resolver = NameResolver(store.facts)
+        self.watch = StoreWatch(store)
         # Further places that grant roles (the editors table of the admin feature).
         self.role_sources: list[RoleSource] = []
 
     async def roles_of(self, caller: Caller) -> frozenset[Role]:
+        await self.watch.check()
         roles = {Role.EVERYONE}
         if caller.is_chat_admin:
             roles.add(Role.CHAT_ADMIN)
         if (caller.platform, caller.user_id) in self.admins:
             roles.add(Role.BOT_ADMIN)
-        if await self.store.editors.is_editor(caller.platform, caller.user_id):
+        if (caller.platform, caller.user_id) in await self.watch.editors():
             roles.add(Role.EDITOR)
         for source in self.role_sources:
             roles.update(await source(caller))
@@ -84,6 +87,33 @@ class Core:
             return self._unknown(name)
         try:
             ctx = await self._context(command, caller, chat)
+            key = self._answer_key(command, raw, ctx) if command.same_for_everyone else None
+            if key is not None and (kept := self.watch.answer(key)) is not None:
+                return kept
+            version = self.watch.version
+            reply = await self._run(command, raw, ctx)
+            if key is not None:
+                self.watch.keep(key, reply, version)
+            return reply
+        except FanbotError as exc:
+            return error_reply(exc.message, exc.usage or command.usage, exc.suggestions)
+        except ConflictError as exc:
+            return error_reply(str(exc), command.usage)
+        except Exception:
+            log.exception("/%s failed", command.name)
+            return error_reply(
+                "Something went wrong on our side; nothing was changed. Please try again."
+            )
+
+    @staticmethod
+    def _answer_key(command: Command, raw: Mapping[str, str | None], ctx: Context) -> tuple:
+        """What a same-for-everyone answer depends on: the arguments as typed and the day."""
+        args = tuple((p.name, str(raw.get(p.name) or "").strip()) for p in command.params)
+        return (command.name, args, ctx.today())
+
+    async def _run(self, command: Command, raw: Mapping[str, str | None], ctx: Context) -> Reply:
+        """Convert the raw arguments and call the handler; bad input becomes the reply."""
+        try:
             values = {}
             for param in command.params:
                 text = raw.get(param.name)
@@ -97,13 +127,6 @@ class Core:
             return await command.handler(ctx, **values)
         except FanbotError as exc:
             return error_reply(exc.message, exc.usage or command.usage, exc.suggestions)
-        except ConflictError as exc:
-            return error_reply(str(exc), command.usage)
-        except Exception:
-            log.exception("/%s failed", command.name)
-            return error_reply(
-                "Something went wrong on our side; nothing was changed. Please try again."
-            )
 
     async def _context(self, command: Command, caller: Caller, chat: Chat) -> Context:
         roles = await self.roles_of(caller)

@@ -91,6 +91,7 @@ async def help_command(ctx: Context, command: str | None = None) -> Reply:
     WHO,
     help_ko="기록과 마일스톤",
     name_ko="마일스톤",
+    same_for_everyone=True,
 )
 async def milestone(ctx: Context, who: Subject) -> Reply:
     facts = await ctx.store.facts.facts_about(_with_members(who), FactKind.MILESTONE, MAX_LINES + 1)
@@ -119,6 +120,7 @@ async def milestone(ctx: Context, who: Subject) -> Reply:
     ),
     help_ko="발매",
     name_ko="발매",
+    same_for_everyone=True,
 )
 async def release(ctx: Context, who_or_title: str) -> Reply:
     resolver = ctx.core.resolver
@@ -177,6 +179,7 @@ def status_text(fact: Fact, today: dt.date) -> str:
     WHO,
     help_ko="현재 활동 상태",
     name_ko="상태",
+    same_for_everyone=True,
 )
 async def status(ctx: Context, who: Subject) -> Reply:
     ids = _with_members(who)
@@ -213,6 +216,7 @@ def _anniversary_lines(b: ReplyBuilder, facts: list[Fact], on: dt.date) -> None:
     Param("date", ParamKind.DATE, "a day like 2025-01-24 (default: today in KST)", required=False),
     help_ko="오늘의 기념일",
     name_ko="오늘",
+    same_for_everyone=True,
 )
 async def today(ctx: Context, date: dt.date | None = None) -> Reply:
     on = date or ctx.today()
@@ -242,6 +246,7 @@ async def today(ctx: Context, date: dt.date | None = None) -> Reply:
     ),
     help_ko="다가오는 기념일",
     name_ko="예정",
+    same_for_everyone=True,
 )
 async def upcoming(ctx: Context, days: int = 7) -> Reply:
     start = ctx.today()
@@ -278,6 +283,7 @@ async def upcoming(ctx: Context, days: int = 7) -> Reply:
     Param("text", ParamKind.TEXT, "words to look for, e.g. Instagram likes", max_length=200),
     help_ko="검색",
     name_ko="검색",
+    same_for_everyone=True,
 )
 async def search(ctx: Context, text: str) -> Reply:
     facts = await ctx.store.facts.search(text, MAX_LINES)
@@ -296,6 +302,7 @@ async def search(ctx: Context, text: str) -> Reply:
     Param("fact", ParamKind.FACT, "the fact's number, as in #12"),
     help_ko="출처",
     name_ko="출처",
+    same_for_everyone=True,
 )
 async def sources(ctx: Context, fact: Fact) -> Reply:
     b = ReplyBuilder(title=f"Fact #{fact.id}: {fact.kind.value}")

@@ -67,6 +67,7 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        self.commits = 0  # write transactions committed through this Database
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -100,6 +101,7 @@ class Database:
                 raise
             else:
                 await self._writer.commit()
+                self.commits += 1
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[aiosqlite.Row]:
         return await self._reader.execute_fetchall(sql, params)
@@ -108,6 +110,14 @@ class Database:
         # One trip to the database thread (execute + fetchone + close would be three).
         rows = await self._reader.execute_fetchall(sql, params)
         return next(iter(rows), None)
+
+    async def data_version(self) -> int:
+        """A number that changes whenever anyone (this process or another) commits a write.
+
+        SQLite's PRAGMA data_version on the reader: our writer is another connection to it.
+        """
+        row = await self.fetchone("PRAGMA data_version")
+        return int(row[0]) if row else 0
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")

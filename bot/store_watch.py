@@ -1,0 +1,60 @@
+"""Answers and lookups computed from the store, kept until the store changes.
+
+Fans ask the same questions again and again (`/milestone V` in a busy server), and every
+command asks whether its caller is an editor. One `PRAGMA data_version` per command tells
+whether anything was committed since — by this process or another (`fanbot admin`,
+`fanbot import`) — so what is kept is never stale, and a repeat costs one cheap trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from cachetools import LRUCache
+
+from bot.replies import Reply
+from storage.store import Store
+
+ANSWERS_KEPT = 4096
+
+
+class StoreWatch:
+    def __init__(self, store: Store, *, answers_kept: int = ANSWERS_KEPT):
+        self._store = store
+        self._version: int | None = None
+        self._local_commits = store.db.commits
+        self._answers: LRUCache[Hashable, Reply] = LRUCache(maxsize=answers_kept)
+        self._editors: frozenset[tuple[str, str]] | None = None
+
+    async def check(self) -> int:
+        """Forget everything kept if the store changed; returns the version seen."""
+        version = await self._store.db.data_version()
+        if version != self._version:
+            if self._version is not None and self._store.db.commits == self._local_commits:
+                # Someone else wrote: names may have changed without this process knowing.
+                self._store.facts.names_generation += 1
+            self._version = version
+            self._local_commits = self._store.db.commits
+            self._answers.clear()
+            self._editors = None
+        return version
+
+    @property
+    def version(self) -> int | None:
+        return self._version
+
+    def answer(self, key: Hashable) -> Reply | None:
+        return self._answers.get(key)
+
+    def keep(self, key: Hashable, reply: Reply, version: int) -> None:
+        """Keep an answer computed at `version`, unless the store moved on meanwhile."""
+        if version == self._version and self._store.db.commits == self._local_commits:
+            self._answers[key] = reply
+
+    async def editors(self) -> frozenset[tuple[str, str]]:
+        """Everyone who may edit, as (platform, user_id); call after `check`."""
+        if self._editors is None:
+            self._editors = frozenset(
+                (e.platform, e.user_id) for e in await self._store.editors.all()
+            )
+        return self._editors

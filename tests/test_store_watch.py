@@ -1,0 +1,96 @@
+"""Answers are reused until the store changes, whoever changes it: this process or another.
+
+The "other process" is a second Store on the same SQLite file with its own core, exactly
+what `fanbot admin …` run beside a running bot is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import all_commands
+from bot.clock import FixedClock
+from bot.context import Caller, Chat
+from bot.core import Core
+from storage.store import Store
+from tests.conftest import FAN, ask, text_of
+
+ADMIN = Caller("console", "root-admin", "Root")
+HELPER = Caller("telegram", "777", "Mina")
+GROUP = Chat("telegram", "-100", "group", "fans")
+ADD_MV = (
+    '/addmilestone IU 2024-03-05 "Love wins all music video reached 100 million views" '
+    "https://www.soompi.com/article/lwa-100m YouTube views 100000000"
+)
+
+
+@pytest.fixture
+async def other(db_path: Path, clock: FixedClock, store: Store):
+    """A second process's view of the same file (opened after the seeded one)."""
+    second = await Store.open(db_path)
+    try:
+        yield Core(second, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
+    finally:
+        await second.close()
+
+
+async def test_a_repeated_question_gets_the_same_answer_object(core: Core) -> None:
+    first = await ask(core, "/milestone V")
+    again = await ask(core, "/milestone  V ")
+    assert not first.error
+    assert again is first  # served from what was kept, not recomputed
+
+
+async def test_a_change_in_this_process_shows_at_once(core: Core) -> None:
+    before = await ask(core, "/milestone IU")
+    assert "100 million views" not in text_of(before)
+    added = await ask(core, ADD_MV, ADMIN)
+    assert not added.error, text_of(added)
+    assert "100 million views" in text_of(await ask(core, "/milestone IU"))
+
+
+async def test_a_change_by_another_process_shows_at_once(core: Core, other: Core) -> None:
+    assert "100 million views" not in text_of(await ask(core, "/milestone IU"))
+    added = await ask(other, ADD_MV, ADMIN)
+    assert not added.error, text_of(added)
+    assert "100 million views" in text_of(await ask(core, "/milestone IU"))
+
+
+async def test_a_name_added_by_another_process_resolves_at_once(core: Core, other: Core) -> None:
+    assert (await ask(core, "/milestone Taetae")).error
+    added = await ask(other, '/addalias V Taetae "Soompi, 2024"', ADMIN)
+    assert not added.error, text_of(added)
+    reply = await ask(core, "/milestone Taetae")
+    assert not reply.error, text_of(reply)
+    assert "10 million likes" in text_of(reply)
+
+
+async def test_editor_rights_granted_and_taken_elsewhere_apply_at_once(
+    core: Core, other: Core
+) -> None:
+    assert (await core.handle_line(ADD_MV, HELPER, GROUP)).error
+    granted = await ask(other, "/editor add telegram:777 Mina", ADMIN)
+    assert not granted.error, text_of(granted)
+    reply = await core.handle_line(ADD_MV, HELPER, GROUP)
+    assert not reply.error, text_of(reply)
+    removed = await ask(other, "/editor remove telegram:777", ADMIN)
+    assert not removed.error, text_of(removed)
+    refused = await core.handle_line("/undo", HELPER, GROUP)
+    assert refused.error and "Only" in text_of(refused)
+
+
+async def test_answers_depend_on_the_day(core: Core, clock: FixedClock) -> None:
+    import datetime as dt
+
+    first = await ask(core, "/today")
+    assert "Love wins all" in text_of(first)  # 2025-01-24 KST
+    clock.set(clock.now() + dt.timedelta(days=1))
+    assert "Love wins all" not in text_of(await ask(core, "/today"))
+
+
+async def test_help_is_not_shared_between_callers(core: Core) -> None:
+    fan_help = text_of(await ask(core, "/help", FAN))
+    admin_help = text_of(await ask(core, "/help", ADMIN))
+    assert "/addrelease" in admin_help and "/addrelease" not in fan_help
