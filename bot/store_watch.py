@@ -1,9 +1,9 @@
 """Answers and lookups computed from the store, kept until the store changes.
 
 Fans ask the same questions again and again (`/milestone V` in a busy server), and every
-command asks whether its caller is an editor. One `PRAGMA data_version` per command tells
-whether anything was committed since — by this process or another (`fanbot admin`,
-`fanbot import`) — so what is kept is never stale, and a repeat costs one cheap trip.
+command asks whether its caller is an editor. One `PRAGMA data_version` per command (a few
+microseconds, no trip to a database thread) tells whether anything was committed since, by
+this process or another (`fanbot admin`, `fanbot import`): what is kept is never stale.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ class StoreWatch:
         self._store = store
         self._version: int | None = None
         self._local_commits = store.db.commits
-        self._answers: LRUCache[Hashable, Reply] = LRUCache(maxsize=answers_kept)
+        self._answers: LRUCache[Hashable, Reply] = LRUCache(maxsize=max(answers_kept, 1))
+        self._keeping = answers_kept > 0
         self._editors: frozenset[tuple[str, str]] | None = None
 
-    async def check(self) -> int:
+    def check(self) -> int:
         """Forget everything kept if the store changed; returns the version seen."""
-        version = await self._store.db.data_version()
+        version = self._store.db.data_version()
         if version != self._version:
             if self._version is not None and self._store.db.commits == self._local_commits:
                 # Someone else wrote: names may have changed without this process knowing.
@@ -48,7 +49,11 @@ class StoreWatch:
 
     def keep(self, key: Hashable, reply: Reply, version: int) -> None:
         """Keep an answer computed at `version`, unless the store moved on meanwhile."""
-        if version == self._version and self._store.db.commits == self._local_commits:
+        if (
+            self._keeping
+            and version == self._version
+            and (self._store.db.commits == self._local_commits)
+        ):
             self._answers[key] = reply
 
     async def editors(self) -> frozenset[tuple[str, str]]:
