@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import discord
+from cachetools import LRUCache
 
 from adapters.discord.render import render
 from bot.commands import Command
@@ -104,6 +105,9 @@ class Responder:
         self.core = core
         self.defer_after = defer_after
         self._known_chats: set[str] = set()
+        # The core hands the same Reply object back for a repeated question; its embeds are
+        # built once. Keyed by identity, the Reply kept beside them so the id stays its own.
+        self._rendered: LRUCache[int, tuple[Reply, list[discord.Embed]]] = LRUCache(256)
 
     def forget_chat(self, channel_id: str) -> None:
         """The notifier found the channel gone: the next command there records it again."""
@@ -142,7 +146,7 @@ class Responder:
 
     async def show(self, interaction: discord.Interaction, reply: Reply) -> None:
         """Send a reply as embeds: ephemeral when private, with a pager when it has pages."""
-        pages = render(reply, self.core.zone)
+        pages = self._render(reply)
         extra: dict[str, Any] = {}
         pager = None
         if len(pages) > 1:
@@ -155,6 +159,12 @@ class Responder:
             await interaction.response.send_message(
                 embed=pages[0], ephemeral=reply.private or reply.error, **extra
             )
+
+    def _render(self, reply: Reply) -> list[discord.Embed]:
+        kept = self._rendered.get(id(reply))
+        if kept is None or kept[0] is not reply:
+            kept = self._rendered[id(reply)] = (reply, render(reply, self.core.zone))
+        return kept[1]
 
     async def complete(
         self, command: Command, param: str, typed: str
