@@ -184,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fanbot: a setting is wrong: {problems}", file=sys.stderr)
         return EXIT_CANNOT_START
     level = settings.fanbot_log_level
-    if args.command in ("ask", "chat") and "fanbot_log_level" not in settings.model_fields_set:
+    if (
+        args.command in ("ask", "chat", "admin")
+        and "fanbot_log_level" not in settings.model_fields_set
+    ):
         level = "WARNING"  # keep a terminal conversation free of start-up chatter
     logsetup.configure(level, settings.secrets())
     try:

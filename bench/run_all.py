@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ("core", "telegram", "discord", "reminders")
+BENCHES = ("core", "telegram", "discord", "reminders", "admin")
 RESULTS = Path(__file__).parent / "results" / "latest.md"
 
 
