@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str = "https://api.telegram.org/file/bot"
     telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None
 
     discord_token: SecretStr | None = None
     discord_api_base_url: str | None = None
@@ -44,7 +48,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
         return value
 
-    @field_validator("telegram_bot_token", "discord_token", mode="before")
+    @field_validator(
+        "telegram_bot_token", "discord_token", "telegram_webhook_secret", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -72,6 +78,13 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("DISCORD_SHARD_IDS is a comma-separated list like 0,1") from None
 
+    def webhook_secret(self) -> str:
+        """What Telegram sends back with each webhook call: set, or derived from the token."""
+        if self.telegram_webhook_secret is not None:
+            return self.telegram_webhook_secret.get_secret_value()
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        return hashlib.sha256(f"fanbot-webhook:{token}".encode()).hexdigest()
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.fanbot_timezone)
@@ -90,6 +103,6 @@ class Settings(BaseSettings):
         """Values that must never reach a log line."""
         return [
             s.get_secret_value()
-            for s in (self.telegram_bot_token, self.discord_token)
+            for s in (self.telegram_bot_token, self.discord_token, self.telegram_webhook_secret)
             if s is not None and s.get_secret_value()
         ]

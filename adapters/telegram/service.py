@@ -1,10 +1,166 @@
-"""Builds the Telegram service for `fanbot run` when TELEGRAM_BOT_TOKEN is set."""
+"""Builds the Telegram service for `fanbot run` when TELEGRAM_BOT_TOKEN is set.
+
+fanbot drives the Application's lifecycle itself (initialize, start, start_polling or
+start_webhook; then stop and shutdown) so it shares one event loop with Discord and the
+scheduler; `run_polling` would want the loop for itself.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram.handlers import Handlers
+from adapters.telegram.notifier import TelegramNotifier
+from adapters.telegram.send import Sleep
+from bot.commands import Command, Role
 from bot.core import Core
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 
-async def telegram_service(settings: Settings, core: Core):
-    return None
+OVERALL_PER_SECOND = 30  # Telegram's broadcast limit
+GROUP_PER_MINUTE = 20  # Telegram's limit for one group
+
+
+def menu(commands: list[Command], korean: bool = False) -> list[BotCommand]:
+    """Telegram's command menu: names as declared, the one-line help as description."""
+    out = []
+    for c in commands:
+        text = (c.help_ko if korean and c.help_ko else c.help)[:256]
+        out.append(BotCommand(c.name, text))
+    return out
+
+
+class TelegramService:
+    name = "telegram"
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        overall_per_second: float = OVERALL_PER_SECOND,
+        group_per_minute: float = GROUP_PER_MINUTE,
+        poll_timeout: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        assert settings.telegram_bot_token is not None
+        self.settings = settings
+        self.core = core
+        self.poll_timeout = poll_timeout
+        self.handlers = Handlers(core, sleep)
+        limiter = AIORateLimiter(
+            overall_max_rate=overall_per_second,
+            overall_time_period=1,
+            group_max_rate=group_per_minute,
+            group_time_period=60,
+            max_retries=0,  # a 429 reaches send.py, which waits exactly retry_after
+        )
+        self.app: Application = (
+            ApplicationBuilder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(settings.telegram_api_base_url)
+            .base_file_url(settings.telegram_api_base_file_url)
+            .rate_limiter(limiter)
+            .concurrent_updates(True)
+            .build()
+        )
+        self._add_handlers()
+        self.notifier = TelegramNotifier(self.app.bot, core.store.chats, sleep)
+
+    def _add_handlers(self) -> None:
+        h = self.handlers
+        app = self.app
+        app.add_handler(
+            MessageHandler(filters.StatusUpdate.MIGRATE & filters.UpdateType.MESSAGE, h.on_migrated)
+        )
+        # New messages only: an edited command is not asked again.
+        app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGES, h.on_command))
+        app.add_handler(CallbackQueryHandler(h.on_button, pattern=r"^pg:"))
+        app.add_handler(InlineQueryHandler(h.on_inline))
+        app.add_handler(ChatMemberHandler(h.on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_error_handler(h.on_error)
+
+    async def _set_menus(self) -> None:
+        """Everyone's commands by default; chat admins also see theirs; bot admins see all."""
+        everyone = [c for c in self.core.registry if Role.EVERYONE in c.allowed]
+        admins = everyone + [
+            c for c in self.core.registry if Role.CHAT_ADMIN in c.allowed and c not in everyone
+        ]
+        bot = self.app.bot
+        for korean in (False, True):
+            language = "ko" if korean else None
+            await bot.set_my_commands(
+                menu(everyone, korean), scope=BotCommandScopeDefault(), language_code=language
+            )
+            await bot.set_my_commands(
+                menu(admins, korean),
+                scope=BotCommandScopeAllChatAdministrators(),
+                language_code=language,
+            )
+        for platform, user_id in self.settings.admins:
+            if platform == "telegram" and user_id.lstrip("-").isdigit():
+                await bot.set_my_commands(
+                    menu(list(self.core.registry)), scope=BotCommandScopeChat(int(user_id))
+                )
+
+    async def start(self) -> None:
+        app = self.app
+        await app.initialize()
+        try:
+            await self._set_menus()
+        except Exception as exc:  # a menu is a nicety; answering commands is not
+            log.warning("could not set the Telegram command menu: %s", exc)
+        await app.start()
+        assert app.updater is not None
+        url = self.settings.telegram_webhook_url
+        if url:
+            await app.updater.start_webhook(
+                listen=self.settings.telegram_webhook_listen,
+                port=self.settings.telegram_webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=self.settings.webhook_secret(),
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("Telegram: receiving updates by webhook")
+        else:
+            await app.updater.start_polling(
+                timeout=dt.timedelta(seconds=self.poll_timeout), allowed_updates=Update.ALL_TYPES
+            )
+            log.info("Telegram: long polling as @%s", app.bot.username)
+
+    async def stop(self) -> None:
+        app = self.app
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
+async def telegram_service(settings: Settings, core: Core) -> TelegramService | None:
+    if settings.telegram_bot_token is None:
+        return None
+    return TelegramService(settings, core)

@@ -1,0 +1,243 @@
+"""Telegram updates to core calls: commands, page buttons, inline queries, membership changes.
+
+Nothing here knows a particular command: a message's /command is looked up in the core's
+registry, so a command added to the core answers on Telegram with no code in this package.
+Etiquette: another bot's command (/milestone@otherbot), an edited message, a sticker or an
+unknown command in a group get silence; in a private chat an unknown command gets a hint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+
+from cachetools import LRUCache, TTLCache
+from telegram import (
+    Chat as TgChat,
+)
+from telegram import (
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from adapters.telegram.render import render
+from adapters.telegram.send import NO_PREVIEW, Sleep, send_html, waiting_out_429
+from bot.commands import Role
+from bot.context import Caller, Chat
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+ADMIN_STATUSES = (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+INLINE_COMMANDS = ("milestone", "release", "status")
+PAGES_KEPT = 2048  # page sets whose buttons still work; older ones say "ask again"
+ADMIN_CHECK_SECONDS = 60.0
+
+
+def chat_of(chat: TgChat) -> Chat:
+    kind = (
+        "private"
+        if chat.type == TgChat.PRIVATE
+        else ("channel" if chat.type == TgChat.CHANNEL else "group")
+    )
+    return Chat(platform="telegram", id=str(chat.id), kind=kind, title=chat.title)
+
+
+def command_of(text: str, bot_username: str) -> tuple[str, str] | None:
+    """'/milestone@thisbot V' -> ('/milestone V', 'milestone'); None if meant for another bot."""
+    head, _, rest = text.strip().partition(" ")
+    head, _, newline_rest = head.partition("\n")
+    rest = f"{newline_rest} {rest}".strip()
+    name, _, addressee = head.lstrip("/").partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return f"/{name} {rest}".strip(), name.lower()
+
+
+class Handlers:
+    """The callbacks the Application calls; one instance per running bot."""
+
+    def __init__(self, core: Core, sleep: Sleep = asyncio.sleep):
+        self.core = core
+        self.sleep = sleep
+        self._pages: LRUCache[str, list[str]] = LRUCache(PAGES_KEPT)
+        self._page_ids = itertools.count(1)
+        self._admins: TTLCache[tuple[int, int], bool] = TTLCache(4096, ADMIN_CHECK_SECONDS)
+        self._known_chats: set[str] = set()
+
+    # ---- commands
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        chat = update.effective_chat
+        user = update.effective_user
+        if message is None or chat is None or not message.text:
+            return
+        parsed = command_of(message.text, context.bot.username)
+        if parsed is None:
+            return  # another bot's command: not ours to answer
+        line, name = parsed
+        private = chat.type == TgChat.PRIVATE
+        command = self.core.registry.get(name)
+        if command is None and not private:
+            return  # in a group an unknown command is most likely another bot's
+        where = chat_of(chat)
+        await self._remember(where)
+        caller = Caller(
+            platform="telegram",
+            user_id=str(user.id if user else chat.id),
+            name=(user.full_name if user else chat.title) or "someone",
+            is_chat_admin=private
+            or (
+                command is not None
+                and Role.CHAT_ADMIN in command.allowed
+                and await self._is_admin(context, chat.id, message)
+            ),
+        )
+        reply = await self.core.handle_line(line, caller, where)
+        pages = render(reply)
+        await send_html(
+            context.bot,
+            chat.id,
+            pages[0],
+            keyboard=self._keyboard(pages),
+            reply_to=None if private else message.message_id,
+            sleep=self.sleep,
+        )
+
+    async def _remember(self, chat: Chat) -> None:
+        """The chat's row, so a later subscription has somewhere to post; once per chat."""
+        if chat.kind == "private" or chat.id in self._known_chats:
+            return
+        await self.core.store.chats.ensure("telegram", chat.id, chat.kind, chat.title)
+        self._known_chats.add(chat.id)
+
+    async def _is_admin(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message) -> bool:
+        """Whether the sender administers this group: asked of Telegram, kept for a minute."""
+        if message.sender_chat is not None:  # an anonymous admin speaks as the group itself
+            return message.sender_chat.id == chat_id
+        user_id = message.from_user.id
+        known = self._admins.get((chat_id, user_id))
+        if known is None:
+            try:
+                member = await waiting_out_429(
+                    lambda: context.bot.get_chat_member(chat_id, user_id), self.sleep
+                )
+                known = member.status in ADMIN_STATUSES
+            except TelegramError as exc:
+                log.warning("could not ask Telegram who administers %s: %s", chat_id, exc)
+                return False
+            self._admins[(chat_id, user_id)] = known
+        return known
+
+    # ---- pages
+
+    def _keyboard(self, pages: list[str], index: int = 0, key: str | None = None):
+        if len(pages) < 2:
+            return None
+        if key is None:
+            key = str(next(self._page_ids))
+            self._pages[key] = pages
+        row = []
+        if index > 0:
+            row.append(InlineKeyboardButton("◀ Previous", callback_data=f"pg:{key}:{index - 1}"))
+        row.append(InlineKeyboardButton(f"{index + 1} / {len(pages)}", callback_data="pg:noop"))
+        if index < len(pages) - 1:
+            row.append(InlineKeyboardButton("Next ▶", callback_data=f"pg:{key}:{index + 1}"))
+        return InlineKeyboardMarkup([row])
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        parts = (query.data or "").split(":")
+        pages = self._pages.get(parts[1]) if len(parts) == 3 else None
+        if parts == ["pg", "noop"]:
+            await query.answer()
+            return
+        if pages is None or not parts[2].isdigit() or int(parts[2]) >= len(pages):
+            await query.answer("These pages have expired; ask the command again.")
+            return
+        index = int(parts[2])
+        await query.answer()
+        await waiting_out_429(
+            lambda: query.edit_message_text(
+                pages[index],
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=self._keyboard(pages, index, parts[1]),
+            ),
+            self.sleep,
+        )
+
+    # ---- inline mode
+
+    async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """'@bot V' in any chat: V's milestones, releases and status, ready to share."""
+        query = update.inline_query
+        if query is None:
+            return
+        text = query.query.strip()[:100]
+        results = []
+        if text:
+            caller = Caller("telegram", str(query.from_user.id), query.from_user.full_name)
+            where = Chat(platform="telegram", id=f"inline:{query.from_user.id}")
+            for name in INLINE_COMMANDS:
+                if self.core.registry.get(name) is None:
+                    continue
+                reply = await self.core.handle_line(f"/{name} {text}", caller, where)
+                if reply.error:
+                    continue
+                first = reply.lines[0].text if reply.lines else ""
+                results.append(
+                    InlineQueryResultArticle(
+                        id=name,
+                        title=reply.title[:200],
+                        description=first[:200],
+                        input_message_content=InputTextMessageContent(
+                            render(reply)[0],
+                            parse_mode=ParseMode.HTML,
+                            link_preview_options=NO_PREVIEW,
+                        ),
+                    )
+                )
+        await waiting_out_429(
+            lambda: query.answer(results, cache_time=60, is_personal=False), self.sleep
+        )
+
+    # ---- membership
+
+    async def on_my_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Removed or blocked: stop posting there. Added back: posts may resume."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat = chat_of(change.chat)
+        status = change.new_chat_member.status
+        if status in (ChatMember.BANNED, ChatMember.LEFT):
+            await self.core.store.chats.gone("telegram", chat.id, f"the bot was {status}")
+            self._known_chats.discard(chat.id)
+        elif chat.kind != "private":
+            await self.core.store.chats.ensure("telegram", chat.id, chat.kind, chat.title)
+            self._known_chats.add(chat.id)
+
+    async def on_migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: everything tied to the old id follows the new one."""
+        message = update.effective_message
+        if message is None or message.migrate_to_chat_id is None:
+            return
+        old, new = str(message.chat.id), str(message.migrate_to_chat_id)
+        await self.core.store.chats.moved("telegram", old, new)
+        self._known_chats.discard(old)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Whatever went wrong is logged in one line; the bot keeps serving everyone else."""
+        log.error("a Telegram update failed: %r", context.error, exc_info=context.error)

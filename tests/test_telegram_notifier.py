@@ -1,0 +1,90 @@
+"""Scheduled posts to Telegram: 429, 403, supergroup migration and membership changes.
+
+The real PTB bot of a running service posts through the emulator; the chats table is a real
+SQLite file, so "marked inactive" and "follows the new id" are read back from the store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.notify import ChatGone, DeliveryFailed
+from bot.replies import Line, Reply
+from tests.telegram_fixtures import GROUP, SUPERGROUP, Running, running
+
+POST = Reply(
+    title="1 year ago today",
+    lines=(Line("IU released <Love wins all> & V starred in its video"),),
+)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path):
+    async with running(tmp_path) as r:
+        await r.store.chats.ensure("telegram", str(GROUP), "group", "IU & V fans")
+        yield r
+
+
+async def test_a_post_lands_escaped(bot: Running) -> None:
+    delivery = await bot.service.notifier.send(str(GROUP), POST)
+    assert delivery.chat_id == str(GROUP) and len(delivery.message_ids) == 1
+    (sent,) = bot.tg.sent_messages(GROUP)
+    assert sent["text"] == "1 year ago today\nIU released <Love wins all> & V starred in its video"
+    assert sent["entities"][0]["type"] == "bold"
+
+
+async def test_429_waits_exactly_retry_after(bot: Running) -> None:
+    bot.tg.fail_next("sendMessage", "retry_after", retry_after=11, chat_id=GROUP, times=2)
+    delivery = await bot.service.notifier.send(str(GROUP), POST)
+    assert bot.slept == [11, 11] and delivery.message_ids
+
+
+async def test_403_marks_the_chat_inactive_and_stops(bot: Running) -> None:
+    bot.tg.kick_bot(GROUP)
+    with pytest.raises(ChatGone):
+        await bot.service.notifier.send(str(GROUP), POST)
+    chat = await bot.store.chats.get("telegram", str(GROUP))
+    assert chat is not None and not chat.active and "403" in (chat.inactive_reason or "")
+    sends = [c for c in bot.tg.calls if c.method == "sendMessage"]
+    assert len(sends) == 1  # no retrying forever
+
+
+async def test_a_group_that_became_a_supergroup_is_followed(bot: Running) -> None:
+    bot.tg.migrate_chat(GROUP, SUPERGROUP, inject=False)
+    delivery = await bot.service.notifier.send(str(GROUP), POST)
+    assert delivery.chat_id == str(SUPERGROUP)
+    assert bot.tg.sent_messages(SUPERGROUP) and not bot.tg.sent_messages(GROUP)
+    assert await bot.store.chats.get("telegram", str(GROUP)) is None
+    moved = await bot.store.chats.get("telegram", str(SUPERGROUP))
+    assert moved is not None and moved.active and moved.title == "IU & V fans"
+
+
+async def test_the_migration_update_moves_the_chat_too(bot: Running) -> None:
+    bot.tg.migrate_chat(GROUP, SUPERGROUP, inject=True)
+    assert "10 million" in await bot.ask(SUPERGROUP, "/milestone V")  # after the service msgs
+    assert await bot.store.chats.get("telegram", str(GROUP)) is None
+    assert await bot.store.chats.get("telegram", str(SUPERGROUP)) is not None
+
+
+async def test_being_removed_marks_the_chat_inactive_and_re_adding_revives_it(
+    bot: Running,
+) -> None:
+    bot.tg.inject_my_chat_member(GROUP, "kicked")
+    assert "10 million" in await bot.ask(123, "/milestone V")  # a marker update after it
+    chat = await bot.store.chats.get("telegram", str(GROUP))
+    assert chat is not None and not chat.active
+    bot.tg.inject_my_chat_member(GROUP, "member")
+    assert "10 million" in await bot.ask(124, "/milestone V")
+    chat = await bot.store.chats.get("telegram", str(GROUP))
+    assert chat is not None and chat.active
+
+
+async def test_a_server_error_is_worth_retrying_later(bot: Running) -> None:
+    bot.tg.fail_next("sendMessage", "server_error", chat_id=GROUP)
+    with pytest.raises(DeliveryFailed) as caught:
+        await bot.service.notifier.send(str(GROUP), POST)
+    assert not isinstance(caught.value, ChatGone)
+    chat = await bot.store.chats.get("telegram", str(GROUP))
+    assert chat is not None and chat.active
