@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
@@ -25,6 +26,9 @@ from bot.notify import Notifier
 from bot.settings import Settings
 from storage import bundle as bundles
 from storage.errors import StoreError
+
+if TYPE_CHECKING:
+    from bot.reminders.schedule import ReminderScheduler
 
 log = logging.getLogger("fanbot")
 
@@ -77,6 +81,7 @@ async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
     services: list[Service] = []
+    reminders: ReminderScheduler | None = None
     try:
         for factory in service_factories():
             service = await factory(settings, core)
@@ -88,6 +93,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 "opening the console chat instead.",
                 file=sys.stderr,
             )
+            reminders = _reminders(settings, core, [console.ConsoleNotifier()])
+            await reminders.start()
             await console.chat(core)
             return 0
         stop = asyncio.Event()
@@ -98,15 +105,29 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         for service in services:
             await service.start()
             log.info("%s adapter started", service.name)
+        reminders = _reminders(settings, core, [s.notifier for s in services])
+        await reminders.start()
         await stop.wait()
         return 0
     finally:
+        if reminders is not None:
+            reminders.stop()
         for service in reversed(services):
             try:
                 await service.stop()
             except Exception:
                 log.exception("stopping the %s adapter failed", service.name)
         await core.store.close()
+
+
+def _reminders(settings: Settings, core: Core, notifiers: list[Notifier]) -> ReminderScheduler:
+    """The daily posts, through whichever platforms run in this process."""
+    from bot.reminders.runner import Reminders
+    from bot.reminders.schedule import ReminderScheduler
+
+    grace = dt.timedelta(hours=settings.fanbot_reminder_grace_hours)
+    runner = Reminders(core.store, {n.platform: n for n in notifiers}, core.clock, grace=grace)
+    return ReminderScheduler(runner)
 
 
 def _counts(bundle: bundles.Bundle) -> str:
@@ -185,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_START
     level = settings.fanbot_log_level
     if (
-        args.command in ("ask", "chat", "admin")
+        args.command in ("ask", "chat", "admin", "reminders")
         and "fanbot_log_level" not in settings.model_fields_set
     ):
         level = "WARNING"  # keep a terminal conversation free of start-up chatter

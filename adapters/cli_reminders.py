@@ -1,9 +1,58 @@
-"""`fanbot reminders …` subcommands (preview)."""
+"""`fanbot reminders …` subcommands: preview what a day would post."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+
+from bot.settings import Settings
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-24") from None
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """Adds `fanbot reminders preview --date D`; each parser sets func=async (settings, args)."""
+    parser = sub.add_parser("reminders", help="daily reminders: preview what a day would post")
+    actions = parser.add_subparsers(dest="reminders_command", metavar="ACTION")
+
+    async def show_help(settings: Settings, args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+
+    parser.set_defaults(func=show_help)
+    p = actions.add_parser(
+        "preview",
+        help="what a daily post about every artist would say on a date",
+        description="Prints the digest a subscription following every artist would post on "
+        "DATE (default: today in FANBOT_TIMEZONE), from the whole store.",
+    )
+    p.add_argument("--date", type=_date, help="a day like 2025-01-24")
+    p.set_defaults(func=cmd_preview)
+
+
+async def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters import console
+    from bot.app import open_core
+    from bot.dates import human
+    from bot.reminders.digest import day_items, digest
+    from bot.reminders.runner import zone_label
+    from storage.models import PartialDate
+
+    core = await open_core(settings)
+    try:
+        on = args.date or core.clock.now().astimezone(settings.zone).date()
+        reply = digest(
+            await day_items(core.store.facts, on), None, zone_label(settings.fanbot_timezone)
+        )
+    finally:
+        await core.store.close()
+    if reply is None:
+        print(f"Nothing falls on {human(PartialDate.of(on))}: there would be no post.")
+    else:
+        print(console.render(reply))
+    return 0

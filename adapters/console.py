@@ -9,6 +9,7 @@ from typing import TextIO
 
 from bot.context import Caller, Chat
 from bot.core import Core
+from bot.notify import Delivery
 from bot.replies import Reply, plain_blocks
 
 PROMPT = "fanbot> "
@@ -55,3 +56,16 @@ async def chat(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
         reply = await core.handle_line(line, caller, chat_)
         print(render(reply), file=stdout, flush=True)
         print(file=stdout)
+
+
+class ConsoleNotifier:
+    """Scheduled posts for the console chat: printed where the conversation is."""
+
+    platform = "console"
+
+    def __init__(self, stdout: TextIO = sys.stdout):
+        self.stdout = stdout
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        print(f"\n[daily post] {render(reply)}\n", file=self.stdout, flush=True)
+        return Delivery(chat_id=chat_id)

@@ -1,9 +1,152 @@
-"""Commands of the reminders feature: subscribe, subscriptions, unsubscribe, preview."""
+"""Commands of the reminders feature: subscribe, subscriptions, unsubscribe, preview.
+
+A chat has at most one subscription; subscribing again changes it. Chat administrators manage
+it (Discord: Manage Server; Telegram: group administrators); anyone may look and preview.
+"""
 
 from __future__ import annotations
 
-from bot.commands import Command
+import datetime as dt
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from bot.commands import Command, Param, ParamKind, Role, declare
+from bot.context import Context
+from bot.dates import human
+from bot.errors import FanbotError
+from bot.reminders.digest import day_items, digest
+from bot.reminders.runner import expand, zone_label
+from bot.reminders.timing import next_due
+from bot.replies import Reply, ReplyBuilder
+from storage.models import PartialDate, Subject
+from storage.subscriptions import Subscription
+
+DEFAULT_TIME = dt.time(9, 0)
+DEFAULT_ZONE = "Asia/Seoul"
+CHAT_ADMINS = frozenset({Role.CHAT_ADMIN})
+
+
+async def _describe(ctx: Context, sub: Subscription) -> list[str]:
+    names = "every artist"
+    if sub.subject_ids:
+        subjects = await ctx.store.facts.subjects(list(sub.subject_ids))
+        names = ", ".join(s.name for s in subjects)
+    day, due = next_due(ctx.clock.now(), sub.at, ZoneInfo(sub.zone))
+    when = due.astimezone(ZoneInfo(sub.zone))
+    lines = [
+        f"Every day at {sub.at:%H:%M} {zone_label(sub.zone)}, about {names}.",
+        f"Next: {human(PartialDate.of(day))} at {when:%H:%M}, if anything falls on that day.",
+    ]
+    if not sub.active:
+        lines.append(f"Stopped: {sub.inactive_reason or 'the chat is gone'}. /subscribe resumes.")
+    return lines
+
+
+@declare(
+    "subscribe",
+    "Post what each day means for your artists here, every day at your hour",
+    Param(
+        "time", ParamKind.TIME, "when to post, e.g. 09:00 or 8pm (default 09:00)", required=False
+    ),
+    Param(
+        "zone",
+        ParamKind.TIMEZONE,
+        "an IANA time zone, e.g. America/New_York (default KST)",
+        required=False,
+    ),
+    Param(
+        "subjects",
+        ParamKind.SUBJECT,
+        "whom to follow, e.g. “V, IU” (default: everyone)",
+        required=False,
+        many=True,
+        suggest="subjects",
+    ),
+    allowed=CHAT_ADMINS,
+    writes=True,
+    help_ko="매일 기념일 알림 구독",
+    name_ko="구독",
+)
+async def subscribe(
+    ctx: Context,
+    time: dt.time | None = None,
+    zone: ZoneInfo | None = None,
+    subjects: tuple[Subject, ...] = (),
+) -> Reply:
+    sub = await ctx.store.subscriptions.put(
+        ctx.chat.platform,
+        ctx.chat.id,
+        ctx.chat.kind,
+        ctx.chat.title,
+        time or DEFAULT_TIME,
+        zone.key if zone else DEFAULT_ZONE,
+        tuple(s.id for s in subjects),
+        f"{ctx.caller.platform}:{ctx.caller.user_id}",
+    )
+    b = ReplyBuilder(title="Subscribed")
+    for line in await _describe(ctx, sub):
+        b.line(line)
+    b.line("Days with nothing to say get no post. /preview shows what a day would bring.")
+    return b.build()
+
+
+@declare(
+    "subscriptions",
+    "This chat's daily reminders: when, in which time zone, about whom",
+    help_ko="이 채팅의 알림 구독",
+    name_ko="구독목록",
+)
+async def subscriptions(ctx: Context) -> Reply:
+    sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)
+    b = ReplyBuilder(title="Daily reminders here")
+    if sub is None:
+        b.line("None. A chat admin can start them with /subscribe [TIME] [TIMEZONE] [SUBJECTS…].")
+    else:
+        for line in await _describe(ctx, sub):
+            b.line(line)
+    return b.build()
+
+
+@declare(
+    "unsubscribe",
+    "Stop this chat's daily reminders",
+    allowed=CHAT_ADMINS,
+    writes=True,
+    help_ko="알림 구독 해지",
+    name_ko="구독해지",
+)
+async def unsubscribe(ctx: Context) -> Reply:
+    if not await ctx.store.subscriptions.remove(ctx.chat.platform, ctx.chat.id):
+        raise FanbotError("This chat has no daily reminders to stop.")
+    b = ReplyBuilder(title="Unsubscribed")
+    b.line("No more daily posts here. /subscribe starts them again.")
+    return b.build()
+
+
+@declare(
+    "preview",
+    "What this chat's daily post would say on a day",
+    Param("date", ParamKind.DATE, "a day like 2025-01-24 (default: today)", required=False),
+    help_ko="알림 미리보기",
+    name_ko="미리보기",
+)
+async def preview(ctx: Context, date: dt.date | None = None) -> Reply:
+    sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)
+    zone = sub.zone if sub else DEFAULT_ZONE
+    on = date or ctx.clock.now().astimezone(ZoneInfo(zone)).date()
+    subject_ids = sub.subject_ids if sub else ()
+    reply = digest(
+        await day_items(ctx.store.facts, on),
+        await expand(ctx.store, subject_ids),
+        zone_label(zone),
+    )
+    note = "" if sub else " (no subscription here yet: every artist, KST)"
+    if reply is None:
+        b = ReplyBuilder(title=f"Nothing on {human(PartialDate.of(on))}")
+        b.line(f"Nothing falls on that day{note}, so there would be no post.")
+        return b.build()
+    return replace(reply, footer=f"{reply.footer} Preview{note}.") if note else reply
 
 
 def reminder_commands() -> list[Command]:
-    return []
+    return [subscribe, subscriptions, unsubscribe, preview]

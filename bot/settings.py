@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     fanbot_timezone: str = Field("Asia/Seoul", description="the fandom's clock for dates")
     fanbot_log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     fanbot_admins: str = Field("", description="bot admins: platform:user_id, comma-separated")
+    fanbot_reminder_grace_hours: float = Field(
+        6.0, ge=0, le=48, description="how late a missed daily post may still go out"
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

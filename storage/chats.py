@@ -23,8 +23,13 @@ class ChatRecord:
 
 def _record(row) -> ChatRecord:
     return ChatRecord(
-        id=row["id"], platform=row["platform"], chat_id=row["chat_id"], kind=row["kind"],
-        title=row["title"], active=bool(row["active"]), inactive_reason=row["inactive_reason"],
+        id=row["id"],
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        kind=row["kind"],
+        title=row["title"],
+        active=bool(row["active"]),
+        inactive_reason=row["inactive_reason"],
     )
 
 
@@ -65,8 +70,9 @@ class ChatStore:
                 "SELECT id FROM chats WHERE platform = ? AND chat_id = ?", (platform, new_id)
             )
             if await cur.fetchone() is not None:
-                log.warning("%s chat %s moved to %s, which is already known", platform,
-                            old_id, new_id)
+                log.warning(
+                    "%s chat %s moved to %s, which is already known", platform, old_id, new_id
+                )
                 return
             await conn.execute(
                 "UPDATE chats SET chat_id = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"

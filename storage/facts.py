@@ -215,6 +215,30 @@ class FactStore:
         )
         return [_fact(r) for r in rows]
 
+    async def facts_on_dates(self, days: Sequence[dt.date]) -> list[Fact]:
+        """Visible facts dated exactly on any of these days (day counts, countdowns)."""
+        if not days:
+            return []
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " WHERE f.hidden = 0 AND (f.year, f.month, f.day) IN"
+            " (SELECT value / 10000, value / 100 % 100, value % 100 FROM json_each(?))"
+            " ORDER BY f.year, f.month, f.day, f.id",
+            (json.dumps([_ymd(d) for d in days]),),
+        )
+        return [_fact(r) for r in rows]
+
+    async def statuses_until(self, days: Sequence[dt.date]) -> list[Fact]:
+        """Visible statuses expected to end on any of these days (an expected discharge)."""
+        if not days:
+            return []
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " WHERE f.kind = 'status' AND f.hidden = 0"
+            " AND json_extract(f.details, '$.until') IN (SELECT value FROM json_each(?))"
+            " ORDER BY f.id",
+            (json.dumps([d.isoformat() for d in days]),),
+        )
+        return [_fact(r) for r in rows]
+
     async def dated_facts(self) -> list[Fact]:
         """Every visible fact known to the day: what anniversaries and countdowns are made of."""
         rows = await self.db.fetchall(

@@ -14,6 +14,7 @@ from storage.chats import ChatStore
 from storage.db import Database
 from storage.editors import EditorStore
 from storage.facts import FactStore
+from storage.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class Store:
         self.chats = ChatStore(db)
         self.audit = AuditStore(db)
         self.editors = EditorStore(db)
+        self.subscriptions = SubscriptionStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
