@@ -1,0 +1,124 @@
+"""What a day means: anniversaries, day counts, countdowns, status changes, and nothing.
+
+Facts are added through the admin commands over the seeded SQLite store; digests come from
+the same code the scheduler posts with, and from `fanbot reminders preview` as operators run it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.context import Caller, Chat
+from bot.core import Core
+from bot.reminders.digest import day_items, digest
+from bot.reminders.timing import due_at, next_due
+from tests.conftest import text_of
+from tests.test_cli import run
+
+ROOT = Caller("console", "root-admin", "Root")
+CONSOLE = Chat("console", "console")
+
+
+async def on(core: Core, day: str, subjects: tuple[int, ...] | None = None) -> str:
+    items = await day_items(core.store.facts, dt.date.fromisoformat(day))
+    reply = digest(items, subjects, "KST (Asia/Seoul)")
+    return "" if reply is None else text_of(reply)
+
+
+async def add(core: Core, line: str) -> None:
+    reply = await core.handle_line(line, ROOT, CONSOLE)
+    assert not reply.error, text_of(reply)
+
+
+async def test_seed_anniversaries(core: Core) -> None:
+    text = await on(core, "2025-01-24")
+    assert "1 year ago today: IU released her pre-release single Love wins all" in text
+    assert "Sources:" in text
+    text = await on(core, "2026-01-28")
+    assert "2 years ago today: V's Instagram post with IU reached 10 million likes" in text
+    assert await on(core, "2025-01-25") == ""  # nothing that day: no post
+
+
+async def test_a_leap_day_is_remembered_on_28_february_in_other_years(core: Core) -> None:
+    await add(core, '/addevent IU 2024-02-29 "IU held a leap-day fan meeting" https://a.com/1')
+    assert "1 year ago today: IU held a leap-day" in await on(core, "2025-02-28")
+    assert "leap-day" not in await on(core, "2025-03-01")
+    assert "4 years ago today: IU held a leap-day" in await on(core, "2028-02-29")
+    assert "leap-day" not in await on(core, "2028-02-28")
+
+
+async def test_a_fact_known_only_to_the_month_or_year_makes_no_yearly_post(core: Core) -> None:
+    await add(core, '/addevent V 2024-03 "V wrote a letter" https://a.com/2')
+    await add(core, '/addevent V 2023 "V read a book" https://a.com/3')
+    for day in ("2025-03-01", "2025-03-31", "2024-01-01", "2025-01-01"):
+        assert "letter" not in await on(core, day) and "book" not in await on(core, day)
+
+
+async def test_day_counts_as_fans_count_them(core: Core) -> None:
+    # Love wins all came out on 24 January 2024: that day is day 1.
+    assert "The 100th day since: IU released the Love wins all music video" in await on(
+        core, "2024-05-02"
+    )
+    assert "The 1,000th day since" in await on(core, "2026-10-19")
+    assert "day since" not in await on(core, "2024-05-01")
+    # Records are not day-counted (only releases, statuses and events are).
+    assert "day since: V's Instagram post" not in await on(core, "2024-05-06")
+
+
+async def test_countdowns_and_a_status_that_ends_on_the_day(core: Core) -> None:
+    await add(core, '/addrelease IU 2025-06-01 "A Flu" https://a.com/4 single')
+    await add(core, '/addstatus V 2023-12-11 "military service" https://a.com/5 2025-06-10')
+    expected = {
+        "2025-02-21": "D-100: IU released A Flu",
+        "2025-05-02": "D-30: IU released A Flu",
+        "2025-05-25": "D-7",
+        "2025-05-31": "D-1",
+        "2025-06-01": "D-day: IU released A Flu",
+    }
+    for day, text in expected.items():
+        assert text in await on(core, day), day
+    assert "A Flu" not in await on(core, "2025-05-30")
+    assert "D-7: V's military service is expected to end on 10 June 2025" in await on(
+        core, "2025-06-03"
+    )
+    back = await on(core, "2025-06-10")
+    assert "V is back today: military service ends, active again from today" in back
+
+
+async def test_a_subscription_gets_only_its_artists(core: Core) -> None:
+    iu = (await core.resolver.resolve("IU")).id
+    bts = (await core.resolver.resolve("BTS")).id
+    members = {m.id for m in (await core.store.facts.subjects([bts]))[0].members}
+    assert "IU released" in await on(core, "2025-01-24", (iu,))
+    only_bts = await on(core, "2025-01-28", (bts, *members))
+    assert "V's Instagram post" in only_bts and "RM" in only_bts
+    v_and_iu = await on(core, "2025-01-24", (bts, *members))
+    assert "music video, featuring V" in v_and_iu  # it concerns V, a member of BTS
+    assert "pre-release single" not in v_and_iu  # IU's alone
+
+
+def test_clock_changes_give_one_due_instant_a_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    skipped = due_at(dt.date(2028, 3, 12), dt.time(2, 30), ny)
+    assert skipped.astimezone(ny).strftime("%H:%M") == "03:00"  # right after the gap
+    repeated = due_at(dt.date(2028, 11, 5), dt.time(1, 30), ny)
+    assert repeated == dt.datetime(2028, 11, 5, 5, 30, tzinfo=dt.UTC)  # the first 01:30 (EDT)
+    day, when = next_due(repeated, dt.time(1, 30), ny)
+    assert day == dt.date(2028, 11, 6)  # not the second 01:30 of the 5th
+    seoul = due_at(dt.date(2025, 1, 24), dt.time(9, 0), ZoneInfo("Asia/Seoul"))
+    assert seoul == dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC)
+
+
+def test_fanbot_reminders_preview(tmp_path: Path) -> None:
+    first = run(["reminders", "preview", "--date", "2025-01-24"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "1 year ago today: IU released her pre-release single Love wins all" in first.stdout
+    record = run(["reminders", "preview", "--date", "2025-01-28"], tmp_path)
+    assert "1 year ago today: V's Instagram post with IU reached 10 million likes" in record.stdout
+    nothing = run(["reminders", "preview", "--date", "2025-01-25"], tmp_path)
+    assert nothing.returncode == 0 and "Nothing falls on 25 January 2025" in nothing.stdout
+    bad = run(["reminders", "preview", "--date", "2025-02-30"], tmp_path)
+    assert bad.returncode != 0 and "not a date" in bad.stderr and "Traceback" not in bad.stderr

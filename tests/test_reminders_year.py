@@ -1,0 +1,192 @@
+"""A whole year of daily posts with an injected clock: exactly once, or nothing.
+
+Subscriptions in Asia/Seoul, America/New_York (at a time the spring change skips and one the
+autumn change repeats) and UTC live through 2028, a leap year with a 29 February. fanbot
+"restarts" at random moments (a new Reminders over the same SQLite file, after a pause shorter
+than the grace period) and the platform refuses posts at random. Every (subscription, day)
+with something to say must be posted exactly once, every other day not at all. What "has
+something to say" is decided by a plain oracle over the stored facts, not by the code tested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from bot.app import all_commands
+from bot.clock import FixedClock
+from bot.context import Caller, Chat
+from bot.core import Core
+from bot.notify import Delivery, DeliveryFailed
+from bot.reminders.runner import Reminders
+from bot.replies import Reply
+from storage.models import Fact, FactKind
+from storage.store import Store
+from tests.conftest import text_of
+
+ROOT = Caller("console", "root-admin", "Root")
+CONSOLE = Chat("console", "console")
+START = dt.datetime(2027, 12, 31, 0, 0, tzinfo=dt.UTC)
+END = dt.datetime(2029, 1, 1, 12, 0, tzinfo=dt.UTC)
+# (chat, time, zone, subjects): 02:30 is skipped in New York on 12 March 2028, 01:30 is
+# lived twice on 5 November 2028.
+SUBSCRIPTIONS = [
+    ("seoul", dt.time(9, 0), "Asia/Seoul", ()),
+    ("ny-skipped", dt.time(2, 30), "America/New_York", ()),
+    ("ny-repeated", dt.time(1, 30), "America/New_York", ("IU",)),
+    ("utc", dt.time(0, 0), "UTC", ("BTS",)),
+]
+FACTS = [  # added through the admin commands, like a bot admin would
+    '/addevent IU 2024-02-29 "IU announced a leap-day fan meeting" https://a.com/1',
+    '/addevent V 2028-03-12 "V and IU appear together on a show" https://a.com/2',
+    '/addrelease IU 2028-11-05 "A Flu" https://a.com/3 single',
+    '/addstatus RM 2026-06-01 "military service" https://a.com/4 2028-03-12',
+    '/addevent V 2028-08 "V tours Europe" https://a.com/5',
+    '/addevent IU 2026-03-15 "IU started a daily vlog" https://a.com/6',
+]
+COUNTDOWNS = (100, 30, 7, 1, 0)
+DAY_COUNTS = (*range(100, 1000, 100), *range(1000, 20001, 1000))
+
+
+class FlakyPlatform:
+    """A platform at the Notifier boundary that refuses posts at random (seeded)."""
+
+    platform = "sim"
+
+    def __init__(self, rng: random.Random, refusals: float = 0.3):
+        self.rng = rng
+        self.refusals = refusals
+        self.accepted: Counter[tuple[str, str]] = Counter()
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        if self.rng.random() < self.refusals:
+            raise DeliveryFailed("the platform is having a bad minute")
+        self.accepted[(chat_id, reply.title)] += 1
+        return Delivery(chat_id=chat_id, message_ids=(str(sum(self.accepted.values())),))
+
+
+def is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def says_something(facts: list[Fact], on: dt.date) -> bool:
+    """The oracle: does anything about these facts fall on `on`?"""
+    for fact in facts:
+        d = fact.date
+        if d.day is None:
+            continue
+        day = dt.date(d.year, d.month, d.day)
+        if day.year < on.year:
+            if (day.month, day.day) == (on.month, on.day):
+                return True
+            if (day.month, day.day) == (2, 29) and (on.month, on.day) == (2, 28):
+                if not is_leap(on.year):
+                    return True
+        if fact.kind is not FactKind.MILESTONE and (on - day).days + 1 in DAY_COUNTS:
+            return True
+        if (day - on).days in COUNTDOWNS:
+            return True
+        until = fact.details.get("until") if fact.kind is FactKind.STATUS else None
+        if until and len(str(until)) == 10:
+            if (dt.date.fromisoformat(str(until)) - on).days in COUNTDOWNS:
+                return True
+    return False
+
+
+async def test_a_year_of_posts_exactly_once(store: Store) -> None:
+    clock = FixedClock(START)
+    core = Core(store, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
+    for line in FACTS:
+        reply = await core.handle_line(line, ROOT, CONSOLE)
+        assert not reply.error, text_of(reply)
+    subs = {}
+    for chat, at, zone, names in SUBSCRIPTIONS:
+        ids = []
+        for name in names:
+            ids.append((await core.resolver.resolve(name)).id)
+        subs[chat] = await store.subscriptions.put(
+            "sim", chat, "group", chat, at, zone, tuple(ids), "sim:admin"
+        )
+
+    rng = random.Random(20281105)
+    platform = FlakyPlatform(rng)
+
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    def fresh() -> Reminders:
+        return Reminders(
+            store, {"sim": platform}, clock, grace=dt.timedelta(hours=6), sleep=no_sleep
+        )
+
+    reminders = fresh()
+    restarts = 0
+    while clock.now() < END:
+        clock.advance(dt.timedelta(minutes=rng.randint(20, 150)))
+        if rng.random() < 0.03:  # fanbot stops, stays down a while, starts again
+            restarts += 1
+            clock.advance(dt.timedelta(minutes=rng.randint(0, 200)))
+            reminders = fresh()
+        await reminders.tick()
+    assert restarts > 50
+
+    # The oracle over every stored fact, per subscription and local day of the window.
+    everything = await store.facts.dated_facts()
+    expected: set[tuple[str, str]] = set()
+    for chat, _at, zone, _names in SUBSCRIPTIONS:
+        sub = subs[chat]
+        followed = None
+        if sub.subject_ids:
+            followed = set(sub.subject_ids)
+            for subject in await store.facts.subjects(list(sub.subject_ids)):
+                followed.update(m.id for m in subject.members)
+        facts = [f for f in everything if followed is None or {s.id for s in f.subjects} & followed]
+        day = START.astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
+        last = END.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=1)
+        while day <= last:
+            if says_something(facts, day):
+                expected.add((chat, day.isoformat()))
+            day += dt.timedelta(days=1)
+
+    by_id = {sub.id: chat for chat, sub in subs.items()}
+    ledger = {(by_id[sid], day) for sid, day in await store.subscriptions.ledger()}
+    window = {
+        (c, d) for c, d in ledger if d > START.date().isoformat() and d < END.date().isoformat()
+    }
+    assert window == {
+        (c, d) for c, d in expected if d > START.date().isoformat() and d < END.date().isoformat()
+    }
+
+    assert len(expected) > 40  # the year had plenty to say
+    assert all(n == 1 for n in platform.accepted.values())  # never twice
+    assert len(platform.accepted) == len(ledger)
+    # The days the clocks change and the leap day were among them.
+    assert ("ny-skipped", "2028-03-12") in ledger  # 02:30 does not exist that day
+    assert ("ny-repeated", "2028-11-05") in ledger  # 01:30 happened twice that day
+    assert ("seoul", "2028-02-29") in ledger and ("seoul", "2028-02-28") not in ledger
+    assert ("seoul", "2027-02-28") not in ledger  # outside the window, not posted
+
+
+async def test_a_post_older_than_the_grace_period_is_skipped_and_logged(
+    store: Store, caplog
+) -> None:
+    import logging
+
+    clock = FixedClock(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))  # 09:00 KST
+    await store.subscriptions.put(
+        "sim", "late", "group", "late", dt.time(9, 0), "Asia/Seoul", (), "sim:admin"
+    )
+    platform = FlakyPlatform(random.Random(1), refusals=0.0)
+
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    clock.advance(dt.timedelta(hours=7))  # fanbot was down past the 6-hour grace
+    with caplog.at_level(logging.INFO, logger="bot.reminders.runner"):
+        assert await Reminders(store, {"sim": platform}, clock, sleep=no_sleep).tick() == 0
+    assert "skipped" in caplog.text and not platform.accepted
+    clock.set(dt.datetime(2025, 1, 24, 5, 0, tzinfo=dt.UTC))  # 5 hours late: still posted
+    assert await Reminders(store, {"sim": platform}, clock, sleep=no_sleep).tick() == 1
+    assert ("late", "Today, 24 January 2025") in platform.accepted  # Love wins all, 1 year
