@@ -1,0 +1,67 @@
+"""A subscription made in a Telegram group and in a Discord channel posts there at its hour.
+
+Both through the real libraries and the emulators: the admin types /subscribe in the chat,
+the clock reaches 09:00 KST on 24 January 2025, and the chat receives its digest rendered for
+its platform (Telegram HTML, a Discord embed without mentions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.core import Core
+from bot.reminders.runner import Reminders
+from tests.conftest import FixedClock
+from tests.telegram_fixtures import GROUP
+from tests.telegram_fixtures import running as telegram_running
+from tests.test_discord_adapter import CHANNEL, FAN, GUILD, MOD, configured_emulator, running
+
+
+async def test_a_telegram_group_gets_its_digest_at_its_hour(tmp_path: Path) -> None:
+    async with telegram_running(tmp_path) as bot:
+        bot.tg.set_chat_member(GROUP, 1001, "member")
+        assert "Only chat admins" in await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU")
+        bot.tg.set_chat_member(GROUP, 1002, "administrator")
+        subscribed = await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU", user_id=1002)
+        assert "Every day at 09:00 KST (Asia/Seoul), about IU." in subscribed
+        clock = bot.core.clock
+        assert isinstance(clock, FixedClock)
+        reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
+        clock.set(clock.now().replace(hour=0) - dt.timedelta(minutes=1))
+        assert await reminders.tick() == 0  # 08:59 KST: not yet
+        clock.set(clock.now() + dt.timedelta(minutes=1))
+        assert await reminders.tick() == 1
+        post = (await bot.reply_to(GROUP)).result
+        assert post["text"].startswith("Today, 24 January 2025")
+        assert "1 year ago today: IU released her pre-release single Love wins all" in post["text"]
+        assert post["entities"][0]["type"] == "bold"  # Telegram HTML
+        assert await reminders.tick() == 0  # once
+
+
+async def test_a_discord_channel_gets_its_digest_at_its_hour(core: Core, clock: FixedClock) -> None:
+    async with configured_emulator() as emu, running(core, emu) as service:
+        refused = await emu.inject_slash_command(
+            "subscribe", {"time": "9:00"}, guild_id=GUILD, channel_id=CHANNEL, user_id=FAN
+        )
+        assert "Only chat admins" in str((await emu.wait_for_callback(refused.id)).data)
+        rec = await emu.inject_slash_command(
+            "subscribe",
+            {"time": "9:00", "subjects": "V"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=MOD,
+        )
+        assert "Every day at 09:00" in str((await emu.wait_for_callback(rec.id)).data)
+        reminders = Reminders(core.store, {"discord": service.notifier}, clock)
+        clock.set(clock.now().replace(month=1, day=28))  # 09:00 KST, the Instagram record
+        assert await reminders.tick() == 1
+        message = await emu.wait_for_message(CHANNEL)
+        embed = message.embeds[0]
+        assert embed["title"] == "Today, 28 January 2025"
+        assert (
+            "1 year ago today: V's Instagram post with IU reached 10 million likes"
+            in (embed["description"])
+        )
+        assert message.allowed_mentions == {"parse": []}
+        assert await reminders.tick() == 0
