@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = dt.timedelta(hours=6)
 ATTEMPTS = 3  # per tick; a post that still fails is tried again at the next tick
+IN_FLIGHT = 32  # posts on their way at once
 
 
 def zone_label(zone: str) -> str:
@@ -42,12 +43,25 @@ def zone_label(zone: str) -> str:
 
 async def expand(store: Store, subject_ids: tuple[int, ...]) -> frozenset[int] | None:
     """A subscription's subjects with the members of its groups; None means every subject."""
-    if not subject_ids:
-        return None
-    ids = set(subject_ids)
-    for subject in await store.facts.subjects(list(subject_ids)):
-        ids.update(m.id for m in subject.members)
-    return frozenset(ids)
+    return (await expand_all(store, {subject_ids}))[subject_ids]
+
+
+async def expand_all(
+    store: Store, selections: set[tuple[int, ...]]
+) -> dict[tuple[int, ...], frozenset[int] | None]:
+    """`expand` for many subscriptions at once: one query for every subject they name."""
+    named = sorted({sid for selection in selections for sid in selection})
+    members = {s.id: {m.id for m in s.members} for s in await store.facts.subjects(named)}
+    out: dict[tuple[int, ...], frozenset[int] | None] = {}
+    for selection in selections:
+        if not selection:
+            out[selection] = None
+            continue
+        ids = set(selection)
+        for sid in selection:
+            ids.update(members.get(sid, ()))
+        out[selection] = frozenset(ids)
+    return out
 
 
 class Reminders:
@@ -68,7 +82,21 @@ class Reminders:
         self._skipped_logged: set[tuple[int, dt.date]] = set()
 
     async def tick(self) -> int:
-        """Post what is due now; returns how many posts were delivered."""
+        """Post what is due now, several chats at a time; returns how many were delivered.
+
+        The notifiers keep each platform's pace (Telegram's limiter, discord.py's buckets).
+        """
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def post(sub: Subscription, day: dt.date, reply: Reply) -> bool:
+            async with gate:
+                return await self._deliver(sub, day, reply)
+
+        posts = await self.due_posts()
+        return sum(await asyncio.gather(*(post(*p) for p in posts)))
+
+    async def due_posts(self) -> list[tuple[Subscription, dt.date, Reply]]:
+        """Every post whose time has come (within the grace period), not yet in the ledger."""
         now = self.clock.now()
         due: list[tuple[Subscription, dt.date]] = []
         for sub in await self.store.subscriptions.active():
@@ -84,27 +112,24 @@ class Reminders:
                     self._log_skipped(sub, day, when)
                     continue
                 due.append((sub, day))
-        delivered = 0
-        days: dict[dt.date, DayItems] = {}
         ledger: dict[dt.date, set[int]] = {}
+        for day in {day for _, day in due}:
+            ledger[day] = await self.store.subscriptions.delivered_on(day)
+        due = [(sub, day) for sub, day in due if sub.id not in ledger[day]]
+        followed = await expand_all(self.store, {sub.subject_ids for sub, _ in due})
+        days: dict[dt.date, DayItems] = {}
         replies: dict[tuple, Reply | None] = {}
+        posts = []
         for sub, day in due:
-            if day not in ledger:
-                ledger[day] = await self.store.subscriptions.delivered_on(day)
-            if sub.id in ledger[day]:
-                continue
             if day not in days:
                 days[day] = await day_items(self.store.facts, day)
             key = (day, sub.subject_ids, sub.zone)
             if key not in replies:  # subscriptions that follow the same share one digest
-                subjects = await expand(self.store, sub.subject_ids)
-                replies[key] = digest(days[day], subjects, zone_label(sub.zone))
+                replies[key] = digest(days[day], followed[sub.subject_ids], zone_label(sub.zone))
             reply = replies[key]
-            if reply is None:
-                continue  # nothing falls on this day for this chat: no post
-            if await self._deliver(sub, day, reply):
-                delivered += 1
-        return delivered
+            if reply is not None:  # nothing falls on this day for this chat: no post
+                posts.append((sub, day, reply))
+        return posts
 
     def _log_skipped(self, sub: Subscription, day: dt.date, when: dt.datetime) -> None:
         key = (sub.id, day)
