@@ -64,6 +64,9 @@ class HtmlParseError(ValueError):
     """Text that Telegram refuses with "can't parse entities"; the message is tdlib's wording."""
 
 
+_PLAIN_RUN = re.compile(r"[^&<]+")
+
+
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units: the unit of Telegram entity offsets and length limits."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -120,9 +123,12 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
             if strict_ampersand:
                 raise HtmlParseError(f'Unescaped "&" at byte offset {byte(i)}')
         if c != "<":
-            out.append(c)
-            u16 += utf16_len(c)
-            i += 1
+            # A run of plain text at once (a lone "&" that strict mode allowed counts as one).
+            run = _PLAIN_RUN.match(text, i + 1)
+            chunk = c + (run.group() if run else "")
+            out.append(chunk)
+            u16 += utf16_len(chunk)
+            i += len(chunk)
             continue
         begin = i
         i += 1
