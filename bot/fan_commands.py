@@ -154,6 +154,9 @@ async def release(ctx: Context, who_or_title: str) -> Reply:
 
 def status_text(fact: Fact, today: dt.date) -> str:
     state = str(fact.detail("state") or fact.summary)
+    back = _back_on(fact, today)
+    if back is not None:  # the expected end has come: active again from that day
+        return f"active again since {human(PartialDate.of(back))} (after {state})"
     parts = [state]
     if fact.detail("unit"):
         parts.append(str(fact.detail("unit")))
@@ -164,13 +167,21 @@ def status_text(fact: Fact, today: dt.date) -> str:
     if until:
         try:
             until_date = PartialDate.parse(str(until))
-            ended = until_date.as_date() is not None and until_date.as_date() <= today
-            parts.append(("expected back " if not ended else "due back ") + human(until_date))
+            parts.append("expected back " + human(until_date))
         except ValueError:
             parts.append(f"until {until}")
     if fact.detail("note"):
         parts.append(str(fact.detail("note")))
     return "; ".join(parts)
+
+
+def _back_on(fact: Fact, today: dt.date) -> dt.date | None:
+    """The day a status with an expected end (a discharge) ended, once that day has come."""
+    try:
+        until = PartialDate.parse(str(fact.detail("until") or "")).as_date()
+    except ValueError:
+        return None
+    return until if until is not None and until <= today else None
 
 
 @declare(

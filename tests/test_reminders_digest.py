@@ -122,3 +122,13 @@ def test_fanbot_reminders_preview(tmp_path: Path) -> None:
     assert nothing.returncode == 0 and "Nothing falls on 25 January 2025" in nothing.stdout
     bad = run(["reminders", "preview", "--date", "2025-02-30"], tmp_path)
     assert bad.returncode != 0 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_status_is_active_from_the_expected_discharge(core: Core, clock) -> None:
+    await add(core, '/addstatus V 2024-06-01 "military service" https://a.com/6 2025-06-10')
+    clock.set(dt.datetime(2025, 6, 9, 3, 0, tzinfo=dt.UTC))
+    before = text_of(await core.handle_line("/status V", ROOT, CONSOLE))
+    assert "military service" in before and "expected back 10 June 2025" in before
+    clock.set(dt.datetime(2025, 6, 10, 3, 0, tzinfo=dt.UTC))  # noon KST on the day
+    after = text_of(await core.handle_line("/status V", ROOT, CONSOLE))
+    assert "active again since 10 June 2025 (after military service)" in after
