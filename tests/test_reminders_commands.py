@@ -8,7 +8,7 @@ import pytest
 
 from bot.context import Caller, Chat
 from bot.core import Core
-from bot.notify import Delivery
+from bot.notify import ChatGone, Delivery
 from bot.reminders.runner import Reminders
 from bot.reminders.schedule import JOB_PREFIX, ReminderScheduler
 from bot.replies import Reply
@@ -116,3 +116,28 @@ async def test_the_scheduler_builds_jobs_from_the_store(core: Core, store: Store
         assert await Reminders(store, {"telegram": recorder}, clock).tick() == 0
     finally:
         scheduler.stop()
+
+
+class GoneChat:
+    platform = "telegram"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.tries = 0
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        self.tries += 1
+        await self.store.chats.gone("telegram", chat_id, "Telegram answered 403: kicked")
+        raise ChatGone(f"chat {chat_id}: kicked")
+
+
+async def test_a_chat_that_is_gone_stops_its_subscription(core: Core, store: Store, clock) -> None:
+    await say(core, "/subscribe 9:00")
+    platform = GoneChat(store)
+    reminders = Reminders(store, {"telegram": platform}, clock)
+    assert await reminders.tick() == 0
+    assert platform.tries == 1  # not retried: the chat will never accept a post again
+    assert await store.subscriptions.active() == []
+    assert await Reminders(store, {"telegram": platform}, clock).tick() == 0
+    assert platform.tries == 1
+    assert "Stopped" in await say(core, "/subscriptions", MEMBER)
