@@ -11,6 +11,7 @@ import argparse
 import getpass
 
 from adapters import console
+from adapters.cli_groups import command_group
 from bot.admin_commands import admin_commands
 from bot.app import open_core
 from bot.context import Caller, Chat
@@ -48,20 +49,16 @@ async def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """Adds `fanbot admin COMMAND …`; each parser sets func=async (settings, args)."""
-    parser = sub.add_parser(
+    parser, commands = command_group(
+        sub,
         "admin",
+        metavar="COMMAND",
         help="add and correct facts, subjects, aliases and editors as the operator",
         description="The admin commands of the chat, for the operator of this fanbot. "
         "Every change is recorded in the audit trail under your login name (or --as NAME).",
     )
     parser.add_argument("--as", dest="operator", metavar="NAME", help="the name to record")
-    commands = parser.add_subparsers(dest="admin_command", metavar="COMMAND")
 
-    async def show_help(settings: Settings, args: argparse.Namespace) -> int:
-        parser.print_help()
-        return 0
-
-    parser.set_defaults(func=show_help)
     for command in admin_commands():
         p = commands.add_parser(command.name, help=command.help, description=command.help)
         for param in command.params:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from adapters.cli_groups import command_group
 from bot.settings import Settings
 
 
@@ -17,14 +18,9 @@ def _date(text: str) -> dt.date:
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """Adds `fanbot reminders preview --date D`; each parser sets func=async (settings, args)."""
-    parser = sub.add_parser("reminders", help="daily reminders: preview what a day would post")
-    actions = parser.add_subparsers(dest="reminders_command", metavar="ACTION")
-
-    async def show_help(settings: Settings, args: argparse.Namespace) -> int:
-        parser.print_help()
-        return 0
-
-    parser.set_defaults(func=show_help)
+    _, actions = command_group(
+        sub, "reminders", help="daily reminders: preview what a day would post"
+    )
     p = actions.add_parser(
         "preview",
         help="what a daily post about every artist would say on a date",

@@ -9,19 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from adapters.cli_groups import command_group
 from bot.settings import Settings
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """Adds `fanbot discord sync [--guild ID]`; each parser sets func=async (settings, args)."""
-    discord_parser = sub.add_parser("discord", help="Discord: register the slash commands")
-    actions = discord_parser.add_subparsers(dest="discord_command", metavar="ACTION")
-
-    async def show_help(settings: Settings, args: argparse.Namespace) -> int:
-        discord_parser.print_help()
-        return 0
-
-    discord_parser.set_defaults(func=show_help)
+    _, actions = command_group(sub, "discord", help="Discord: register the slash commands")
     sync = actions.add_parser(
         "sync",
         help="register the slash commands with Discord (globally, or in one server at once)",
