@@ -19,6 +19,7 @@ from adapters import cli_admin as admin_cli
 from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
+from adapters.lifecycle import start_or_retry
 from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
@@ -34,6 +35,7 @@ log = logging.getLogger("fanbot")
 
 EXIT_BAD_INPUT = 1
 EXIT_CANNOT_START = 2
+STARTUP_WAIT = 30.0  # seconds to wait for the adapters before scheduling; they keep trying
 
 
 class Service(Protocol):
@@ -82,6 +84,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
     services: list[Service] = []
     reminders: ReminderScheduler | None = None
+    starting: dict[asyncio.Task[bool], Service] = {}
     try:
         for factory in service_factories():
             service = await factory(settings, core)
@@ -102,14 +105,27 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        for service in services:
-            await service.start()
-            log.info("%s adapter started", service.name)
-        reminders = _reminders(settings, core, [s.notifier for s in services])
+        # Each adapter starts on its own: one platform down never holds up the others.
+        starting.update({asyncio.create_task(start_or_retry(s)): s for s in services})
+        # Wait for every adapter to start or give up, a stop signal, or STARTUP_WAIT.
+        waits = [asyncio.ensure_future(asyncio.wait(starting)), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waits, timeout=STARTUP_WAIT, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        if stop.is_set():
+            return 0
+        refused = [s for t, s in starting.items() if t.done() and t.result() is False]
+        if len(refused) == len(services):
+            print("fanbot: no platform accepted its token; see the log above.", file=sys.stderr)
+            return EXIT_CANNOT_START
+        reminders = _reminders(settings, core, [s.notifier for s in services if s not in refused])
         await reminders.start()
         await stop.wait()
         return 0
     finally:
+        for task in starting:
+            task.cancel()
+        await asyncio.gather(*starting, return_exceptions=True)
         if reminders is not None:
             reminders.stop()
         for service in reversed(services):

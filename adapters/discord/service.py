@@ -20,6 +20,7 @@ import yarl
 from adapters.discord.interactions import DEFER_AFTER, Responder
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.tree import DeclaredTranslations, FanbotTree, build_tree
+from adapters.lifecycle import TokenRefused
 from bot.core import Core
 from bot.settings import Settings
 
@@ -84,7 +85,12 @@ class DiscordService:
         point_at_proxies(self.settings)
         await self.tree.set_translator(DeclaredTranslations())
         assert self.settings.discord_token is not None
-        await self.client.login(self.settings.discord_token.get_secret_value())
+        try:
+            await self.client.login(self.settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            raise TokenRefused(
+                "Discord refused DISCORD_TOKEN; copy it again from the Developer Portal"
+            ) from None
         self._task = asyncio.create_task(self.client.connect(), name="discord gateway")
         self._task.add_done_callback(_report_end)
         ready = asyncio.create_task(self.client.wait_until_ready())

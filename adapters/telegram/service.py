@@ -19,6 +19,7 @@ from telegram import (
     BotCommandScopeDefault,
     Update,
 )
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.lifecycle import TokenRefused
 from adapters.telegram.handlers import Handlers
 from adapters.telegram.notifier import TelegramNotifier
 from adapters.telegram.send import Sleep
@@ -127,7 +129,12 @@ class TelegramService:
 
     async def start(self) -> None:
         app = self.app
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise TokenRefused(
+                "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+            ) from None
         try:
             await self._set_menus()
         except Exception as exc:  # a menu is a nicety; answering commands is not
