@@ -194,7 +194,7 @@ def _back_on(fact: Fact, today: dt.date) -> dt.date | None:
 )
 async def status(ctx: Context, who: Subject) -> Reply:
     ids = _with_members(who)
-    facts = await ctx.store.facts.facts_about(ids, FactKind.STATUS, 500)
+    facts = await ctx.store.facts.latest_about(ids, FactKind.STATUS)
     names = {who.id: who.name, **{m.id: m.name for m in who.members}}
     latest: dict[int, Fact] = {}
     for fact in facts:  # newest first: the first seen per subject is its current status

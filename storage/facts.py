@@ -188,6 +188,25 @@ class FactStore:
         rows = await self.db.fetchall(sql + _NEWEST_FIRST + " LIMIT ?", [*params, limit])
         return [_fact(r) for r in rows]
 
+    async def latest_about(self, subject_ids: Sequence[int], kind: FactKind) -> list[Fact]:
+        """Each subject's newest visible fact of a kind (a status now), newest first.
+
+        Picked in SQL, so a group with long histories builds one fact per member, not all.
+        """
+        if not subject_ids:
+            return []
+        ph = _placeholders(len(subject_ids))
+        newest = _NEWEST_FIRST.removeprefix(" ORDER BY ")
+        rows = await self.db.fetchall(
+            _FACT_SELECT + " WHERE f.id IN (SELECT fact_id FROM ("
+            f"  SELECT fs.fact_id, row_number() OVER (PARTITION BY fs.subject_id ORDER BY {newest})"
+            "    AS rank FROM fact_subjects fs JOIN facts f ON f.id = fs.fact_id"
+            f"  WHERE fs.subject_id IN ({ph}) AND f.kind = ? AND f.hidden = 0)"
+            " WHERE rank = 1)" + _NEWEST_FIRST,
+            [*subject_ids, kind.value],
+        )
+        return [_fact(r) for r in rows]
+
     async def facts_on_month_days(
         self, month_days: Sequence[tuple[int, int]], before_year: int, limit: int = 200
     ) -> tuple[list[Fact], int]:

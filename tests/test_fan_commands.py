@@ -47,6 +47,33 @@ async def test_a_group_answers_for_its_members(core: Core) -> None:
     assert any("10 million likes" in line.text for line in milestones.lines)
 
 
+async def test_status_shows_each_members_newest_visible_status(core: Core, store: Store) -> None:
+    def status(key: str, who: str, state: str, date: PartialDate) -> NewFact:
+        return NewFact(
+            key=key,
+            kind=FactKind.STATUS,
+            summary=f"{state}",
+            date=date,
+            subjects=(who,),
+            sources=(Source("s"),),
+            details={"state": state},
+        )
+
+    async with store.db.transaction() as conn:
+        await store.facts.upsert_fact(conn, status("v-old", "v", "active", PartialDate(2022, 6)))
+        await store.facts.upsert_fact(conn, status("rm-old", "rm", "hiatus", PartialDate(2023)))
+        newer = await store.facts.upsert_fact(
+            conn, status("v-hidden", "v", "hiatus", PartialDate(2024, 2, 1))
+        )
+        await conn.execute("UPDATE facts SET hidden = 1 WHERE id = ?", (newer,))
+    reply = await ask(core, "/status BTS")
+    by_member = {line.text.split(":")[0]: line for line in reply.lines}
+    assert sorted(by_member) == ["RM", "V"]
+    assert "military service" in by_member["V"].text  # not the older 'active', nor the hidden one
+    assert by_member["V"].when == PartialDate(2024, 1, 28)
+    assert "hiatus" not in by_member["RM"].text
+
+
 async def test_release_by_title_and_by_artist(core: Core) -> None:
     by_title = await ask(core, "/release Love wins all")
     texts = [line.text for line in by_title.lines]
