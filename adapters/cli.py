@@ -19,7 +19,7 @@ from adapters import cli_admin as admin_cli
 from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
-from adapters.lifecycle import start_or_retry
+from adapters.lifecycle import settle, start_or_retry
 from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
@@ -120,6 +120,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_CANNOT_START
         reminders = _reminders(settings, core, [s.notifier for s in services if s not in refused])
         await reminders.start()
+        await settle(core)
         await stop.wait()
         return 0
     finally:

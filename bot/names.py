@@ -62,6 +62,10 @@ class NameResolver:
             self._generation = generation
         return self._index
 
+    async def warm(self) -> None:
+        """Build the name index now, so the first fan to ask does not wait for it."""
+        await self._current()
+
     async def find_ids(self, text: str) -> set[int]:
         """Subjects this text names exactly or after folding; empty when nothing does."""
         index = await self._current()
