@@ -192,6 +192,57 @@ async def test_an_admin_adds_edits_and_undoes_from_telegram(bot: Running) -> Non
     assert "5 March 2024" in await bot.ask(FAN, "/milestone IU")
 
 
+async def test_an_admin_adds_step_by_step_in_a_private_chat(bot: Running) -> None:
+    first = await bot.ask(ADMIN, "/addmilestone")
+    assert "/addmilestone, step 1 of 9" in first and "Who:" in first
+    prompt = bot.sends(ADMIN)[-1].params
+    assert prompt["reply_markup"]["force_reply"] and prompt["reply_markup"]["selective"]
+    assert "step 2 of 9" in await bot.ask(ADMIN, "IU")
+    wrong = await bot.ask(ADMIN, "2024-02-30")  # no such day: asked again, nothing lost
+    assert "has no day 30" in wrong and "step 2 of 9" in wrong
+    assert "step 3 of 9" in await bot.ask(ADMIN, "2024-02-01")
+    assert "step 4 of 9" in await bot.ask(ADMIN, "Love wins all MV reached 100 million views")
+    needed = await bot.ask(ADMIN, "/skip")
+    assert "source is needed" in needed and "step 4 of 9" in needed
+    optional = await bot.ask(ADMIN, "https://www.soompi.com/article/lwa-100m")
+    assert "step 5 of 9" in optional and "/done to save now" in optional
+    assert "step 6 of 9" in await bot.ask(ADMIN, "YouTube")
+    assert "step 7 of 9" in await bot.ask(ADMIN, "/skip")
+    bad_number = await bot.ask(ADMIN, "a lot")
+    assert "should be a whole number" in bad_number and "step 7 of 9" in bad_number
+    assert "step 8 of 9" in await bot.ask(ADMIN, "100,000,000")
+    added = await bot.ask(ADMIN, "/done")
+    assert "Added #" in added
+    answer = await bot.ask(FAN, "/milestone IU")
+    assert "100 million views" in answer and "1 February 2024" in answer
+    assert "Unknown command" not in await bot.ask(ADMIN, "/milestone IU")  # the form is closed
+    [fact] = await bot.store.facts.search("100 million views")
+    assert fact.details["platform"] == "YouTube" and fact.details["value"] == 100_000_000
+    assert "metric" not in fact.details or not fact.details["metric"]
+
+
+async def test_a_group_form_is_its_askers_alone_and_cancel_saves_nothing(bot: Running) -> None:
+    count = await bot.store.facts.count_facts()
+    first = await bot.ask(GROUP, "/addrelease IU", user_id=ADMIN, chat_type="group")
+    assert "/addrelease, step 1 of 6" in first and "Date:" in first  # who was given already
+    assert bot.sends(GROUP)[-1].params["reply_parameters"]["message_id"]
+    bot.tg.inject_message(GROUP, "2024-05-05", user_id=FAN, chat_type="group")  # not theirs
+    assert "step 2 of 6" in await bot.ask(GROUP, "2024-05-06", user_id=ADMIN, chat_type="group")
+    cancelled = await bot.ask(GROUP, "/cancel", user_id=ADMIN, chat_type="group")
+    assert "cancelled" in cancelled and "Nothing was saved" in cancelled
+    assert await bot.store.facts.count_facts() == count
+    assert len(bot.sends(GROUP)) == 3  # the fan's message and the cancelled form got no more
+    bot.tg.inject_message(GROUP, "Love wins all", user_id=ADMIN, chat_type="group")
+    assert "military" in (await bot.ask(GROUP, "/status V")).lower()
+    assert len(bot.sends(GROUP)) == 4
+
+
+async def test_a_member_gets_no_form_only_the_refusal(bot: Running) -> None:
+    refused = await bot.ask(FAN, "/addmilestone")
+    assert "Only bot admins or editors" in refused and "step 1" not in refused
+    assert bot.sends(FAN)[-1].params.get("reply_markup") is None
+
+
 async def test_the_token_never_reaches_a_log_line(tmp_path: Path) -> None:
     import io
     import logging

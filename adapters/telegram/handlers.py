@@ -18,6 +18,7 @@ from telegram import (
 )
 from telegram import (
     ChatMember,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -28,11 +29,15 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from adapters.telegram.forms import CONTROLS, Forms, Ready, Step
 from adapters.telegram.render import render
 from adapters.telegram.send import NO_PREVIEW, Sleep, send_html, waiting_out_429
-from bot.commands import Role
+from bot.args import parse_args, split_command
+from bot.commands import Command, Role
 from bot.context import Caller, Chat
 from bot.core import Core
+from bot.errors import FanbotError
+from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,14 @@ ADMIN_STATUSES = (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 INLINE_COMMANDS = ("milestone", "release", "status")
 PAGES_KEPT = 2048  # page sets whose buttons still work; older ones say "ask again"
 ADMIN_CHECK_SECONDS = 60.0
+
+
+def _given(command: Command, line: str) -> dict[str, str] | None:
+    """The values typed after the command; None when they don't parse (the core says why)."""
+    try:
+        return parse_args(command, split_command(line)[1])
+    except FanbotError:
+        return None
 
 
 def chat_of(chat: TgChat) -> Chat:
@@ -67,6 +80,7 @@ class Handlers:
 
     def __init__(self, core: Core, sleep: Sleep = asyncio.sleep):
         self.core = core
+        self.forms = Forms(core)
         self.sleep = sleep
         self._pages: LRUCache[str, list[str]] = LRUCache(PAGES_KEPT)
         self._page_ids = itertools.count(1)
@@ -85,13 +99,51 @@ class Handlers:
         if parsed is None:
             return  # another bot's command: not ours to answer
         line, name = parsed
+        key = (chat.id, user.id if user else chat.id)
         private = chat.type == TgChat.PRIVATE
         command = self.core.registry.get(name)
+        where = chat_of(chat)
+        if name in CONTROLS and self.forms.is_open(key):
+            step = self.forms.control(key, name)
+            if step is not None:
+                caller = await self._caller(context, message, command)
+                await self._show_step(context, message, caller, where, step)
+            return
         if command is None and not private:
             return  # in a group an unknown command is most likely another bot's
-        where = chat_of(chat)
         await self._remember(where)
-        caller = Caller(
+        caller = await self._caller(context, message, command)
+        if command is not None and command.form:
+            given = _given(command, line)
+            if (
+                given is not None
+                and self.forms.wanted(command, given)
+                and command.permits(await self.core.roles_of(caller))
+            ):
+                prompt = self.forms.open(key, command, given)
+                await self._show_step(context, message, caller, where, prompt)
+                return
+        await self._show(context, message, await self.core.handle_line(line, caller, where))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Plain text: the next value of a step-by-step form, if its sender has one open."""
+        message = update.effective_message
+        chat = update.effective_chat
+        user = update.effective_user
+        if message is None or chat is None or user is None or not message.text:
+            return
+        step = await self.forms.answer((chat.id, user.id), message.text)
+        if step is None:
+            return  # not a form's answer; fanbot reads no other chatter
+        command = step.command if isinstance(step, Ready) else None
+        caller = await self._caller(context, message, command)
+        await self._show_step(context, message, caller, chat_of(chat), step)
+
+    async def _caller(self, context: ContextTypes.DEFAULT_TYPE, message, command) -> Caller:
+        """Who sent the message; whether they administer the group is asked only when it matters."""
+        chat, user = message.chat, message.from_user
+        private = chat.type == TgChat.PRIVATE
+        return Caller(
             platform="telegram",
             user_id=str(user.id if user else chat.id),
             name=(user.full_name if user else chat.title) or "someone",
@@ -102,14 +154,32 @@ class Handlers:
                 and await self._is_admin(context, chat.id, message)
             ),
         )
-        reply = await self.core.handle_line(line, caller, where)
+
+    async def _show_step(
+        self, context: ContextTypes.DEFAULT_TYPE, message, caller: Caller, where: Chat, step: Step
+    ) -> None:
+        """A form's next question (as a reply the asker's app opens for them), or its result."""
+        if isinstance(step, Ready):
+            reply = await self.core.invoke(step.command.name, step.raw, caller, where)
+            await self._show(context, message, reply)
+            return
+        await send_html(
+            context.bot,
+            message.chat.id,
+            render(step)[0],
+            keyboard=ForceReply(selective=True),
+            reply_to=message.message_id,
+            sleep=self.sleep,
+        )
+
+    async def _show(self, context: ContextTypes.DEFAULT_TYPE, message, reply: Reply) -> None:
         pages = render(reply)
         await send_html(
             context.bot,
-            chat.id,
+            message.chat.id,
             pages[0],
             keyboard=self._keyboard(pages),
-            reply_to=None if private else message.message_id,
+            reply_to=None if message.chat.type == TgChat.PRIVATE else message.message_id,
             sleep=self.sleep,
         )
 

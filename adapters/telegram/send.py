@@ -14,7 +14,14 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 from telegram.warnings import PTBDeprecationWarning
@@ -53,7 +60,7 @@ async def send_html(
     chat_id: int | str,
     text: str,
     *,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | ForceReply | None = None,
     reply_to: int | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> Message:

@@ -99,6 +99,9 @@ class TelegramService:
         )
         # New messages only: an edited command is not asked again.
         app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGES, h.on_command))
+        app.add_handler(
+            MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, h.on_text)
+        )
         app.add_handler(CallbackQueryHandler(h.on_button, pattern=r"^pg:"))
         app.add_handler(InlineQueryHandler(h.on_inline))
         app.add_handler(ChatMemberHandler(h.on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))

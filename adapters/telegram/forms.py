@@ -1,0 +1,141 @@
+"""Step by step on Telegram: a form command sent without its values asks for them in turn.
+
+Discord opens a modal for a command declared with `form=True`; Telegram has no modal, so the
+bot asks for each value not given, one message at a time, and checks each as it arrives (a
+date that is no date is asked again, nothing is lost). /skip leaves an optional value out,
+/done saves once the required ones are in, /cancel drops the form. A form belongs to the one
+person who opened it, in that chat, and lapses after FORM_SECONDS of silence. The core checks
+everything again when the form is done, exactly as for a one-line command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+
+from bot.commands import Command, Param
+from bot.convert import convert
+from bot.core import Core
+from bot.errors import FanbotError
+from bot.replies import Line, Reply
+
+FORM_SECONDS = 15 * 60
+FORMS_KEPT = 4096
+CONTROLS = frozenset({"cancel", "skip", "done"})
+
+FormKey = tuple[int, int]  # (chat id, user id)
+
+
+@dataclass
+class Form:
+    command: Command
+    given: dict[str, str]
+    pending: list[Param]  # still to ask, in the order the command declares them
+    steps: int  # how many values the form asks for in all
+
+    def missing(self) -> list[Param]:
+        return [p for p in self.pending if p.required]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """Every required value is in: run the command with these raw values."""
+
+    command: Command
+    raw: dict[str, str]
+
+
+Step = Reply | Ready
+
+
+def _label(param: Param) -> str:
+    return param.name.replace("_", " ")
+
+
+class Forms:
+    """The forms open in every chat, and what each next message does to them."""
+
+    def __init__(self, core: Core):
+        self.core = core
+        self._open: TTLCache[FormKey, Form] = TTLCache(FORMS_KEPT, FORM_SECONDS)
+
+    @staticmethod
+    def wanted(command: Command | None, given: Mapping[str, str]) -> bool:
+        """A form command missing a required value: ask for it rather than refuse."""
+        return bool(
+            command
+            and command.form
+            and any(p.required and p.name not in given for p in command.params)
+        )
+
+    def is_open(self, key: FormKey) -> bool:
+        return key in self._open
+
+    def open(self, key: FormKey, command: Command, given: Mapping[str, str]) -> Reply:
+        pending = [p for p in command.params if p.name not in given]
+        form = Form(command, dict(given), pending, len(pending))
+        self._open[key] = form
+        return self._prompt(form)
+
+    async def answer(self, key: FormKey, text: str) -> Step | None:
+        """The asker's next message: the value of the step they are at."""
+        form = self._open.get(key)
+        if form is None:
+            return None
+        param = form.pending[0]
+        try:
+            await convert(param, text, self.core.resolver, self.core.store.facts)
+        except FanbotError as exc:
+            self._open[key] = form  # still open, for another FORM_SECONDS
+            return self._prompt(form, problem=exc.message)
+        form.given[param.name] = text
+        form.pending.pop(0)
+        return self._next(key, form)
+
+    def control(self, key: FormKey, name: str) -> Step | None:
+        """/cancel, /skip or /done while a form is open; None when none is."""
+        form = self._open.get(key)
+        if form is None:
+            return None
+        if name == "cancel":
+            del self._open[key]
+            return Reply(
+                title=f"/{form.command.name} cancelled",
+                lines=(Line("Nothing was saved."),),
+            )
+        if name == "skip":
+            if form.pending[0].required:
+                return self._prompt(form, problem=f"{_label(form.pending[0])} is needed.")
+            form.pending.pop(0)
+            return self._next(key, form)
+        missing = form.missing()
+        if missing:
+            still = ", ".join(_label(p) for p in missing)
+            return self._prompt(form, problem=f"Still needed: {still}.")
+        del self._open[key]
+        return Ready(form.command, form.given)
+
+    def _next(self, key: FormKey, form: Form) -> Step:
+        if not form.pending:
+            del self._open[key]
+            return Ready(form.command, form.given)
+        self._open[key] = form
+        return self._prompt(form)
+
+    @staticmethod
+    def _prompt(form: Form, problem: str | None = None) -> Reply:
+        param = form.pending[0]
+        step = form.steps - len(form.pending) + 1
+        lines = [Line(problem)] if problem else []
+        lines.append(Line(f"{_label(param).capitalize()}: {param.help}."))
+        if param.required:
+            lines.append(Line("Reply with it, or /cancel."))
+        elif form.missing():
+            lines.append(Line("Reply with it, /skip to leave it out, or /cancel."))
+        else:
+            lines.append(
+                Line("Reply with it, /skip to leave it out, /done to save now, or /cancel.")
+            )
+        return Reply(title=f"/{form.command.name}, step {step} of {form.steps}", lines=tuple(lines))
