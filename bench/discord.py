@@ -32,7 +32,7 @@ from discord import app_commands
 from adapters.discord.service import point_at_proxies
 from bench.synth import cached_store
 from bot.settings import Settings
-from tests.emulators.discord_api import DiscordEmulator, member, text_channel
+from tests.emulators.discord_api import DiscordEmulator, one_guild
 
 TOKEN = "bench.discord.token"
 APP_ID = 920000000000000001
@@ -47,15 +47,7 @@ TYPED = ("v", "tae", "뷔", "taehyung", "김", "ji", "min", "bts", "iu", "seo")
 
 
 def _emulator() -> DiscordEmulator:
-    emu = DiscordEmulator(token=TOKEN, application_id=APP_ID, heartbeat_interval_ms=30000)
-    emu.add_guild(
-        GUILD,
-        "Bench",
-        owner_id=FAN,
-        channels=[text_channel(CHANNEL, "general")],
-        members=[member(FAN, "fan")],
-    )
-    return emu
+    return one_guild(TOKEN, APP_ID, GUILD, CHANNEL, FAN, heartbeat_interval_ms=30000)
 
 
 FIXED_EMBED = discord.Embed(

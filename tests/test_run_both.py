@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.emulators.discord_api import DiscordEmulator, member, text_channel
+from tests.emulators.discord_api import DiscordEmulator, one_guild
 from tests.emulators.telegram_api import TelegramEmulator
 
 TG_TOKEN = "123456:RUN-both-secret"
@@ -64,15 +64,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> str:
 
 
 def _discord_guild() -> DiscordEmulator:
-    emu = DiscordEmulator(token=DC_TOKEN, application_id=900)
-    emu.add_guild(
-        GUILD,
-        "Fans",
-        owner_id=FAN,
-        channels=[text_channel(CHANNEL, "general")],
-        members=[member(FAN, "fan")],
-    )
-    return emu
+    return one_guild(DC_TOKEN, 900, GUILD, CHANNEL, FAN)
 
 
 async def _discord_answers(dc: DiscordEmulator) -> None:

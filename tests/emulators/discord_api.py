@@ -1177,6 +1177,16 @@ def _validate_commands(commands: list[Json]) -> None:
                 raise _form_error((*path, "description"), "Must be between 1 and 100 in length.")
 
 
+def one_guild(token: str, application_id: int, guild_id: int, channel_id: int, owner_id: int,
+              **options: Any) -> DiscordEmulator:
+    """An emulator whose bot is in one guild: a "general" text channel and its owner, a member."""
+    emu = DiscordEmulator(token=token, application_id=application_id, **options)
+    emu.add_guild(guild_id, "Fans", owner_id=owner_id,
+                  channels=[text_channel(channel_id, "general")],
+                  members=[member(owner_id, "fan")])
+    return emu
+
+
 @contextlib.contextmanager
 def point_discord_py_at(emu: DiscordEmulator) -> Iterator[None]:
     """Aim discord.py's REST base and default gateway at ``emu``; restore them afterwards.
