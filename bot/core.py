@@ -22,6 +22,7 @@ from storage.errors import ConflictError
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+TYPE_A_COMMAND = "Type a command, such as /milestone V. /help lists them all."
 
 RoleSource = Callable[[Caller], Awaitable[Iterable[Role]]]
 
@@ -70,7 +71,7 @@ class Core:
         """A typed line such as '/milestone V' (Telegram, console) to a Reply."""
         name, rest = split_command(line)
         if not name:
-            return error_reply("Type a command, such as /milestone V. /help lists them all.")
+            return error_reply(TYPE_A_COMMAND)
         command = self.registry.get(name)
         if command is None:
             return self._unknown(name)

@@ -87,6 +87,7 @@ async def test_group_etiquette(bot: Running) -> None:
 async def test_private_unknown_command_gets_a_hint(bot: Running) -> None:
     text = await bot.ask(FAN, "/milestne V")
     assert "There is no command /milestne" in text and "/milestone" in text
+    assert "Type a command, such as /milestone V" in await bot.ask(FAN, "what about V?")
 
 
 async def test_bad_input_gets_a_clear_reply(bot: Running) -> None:

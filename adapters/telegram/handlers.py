@@ -35,9 +35,9 @@ from adapters.telegram.send import NO_PREVIEW, Sleep, send_html, waiting_out_429
 from bot.args import parse_args, split_command
 from bot.commands import Command, Role
 from bot.context import Caller, Chat
-from bot.core import Core
+from bot.core import TYPE_A_COMMAND, Core
 from bot.errors import FanbotError
-from bot.replies import Reply
+from bot.replies import Reply, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,9 @@ class Handlers:
             return
         step = await self.forms.answer((chat.id, user.id), message.text)
         if step is None:
-            return  # not a form's answer; fanbot reads no other chatter
+            if chat.type == TgChat.PRIVATE:  # talking to the bot itself: say how to ask
+                await self._show(context, message, error_reply(TYPE_A_COMMAND))
+            return  # in a group, chatter is not for fanbot
         command = step.command if isinstance(step, Ready) else None
         caller = await self._caller(context, message, command)
         await self._show_step(context, message, caller, chat_of(chat), step)
