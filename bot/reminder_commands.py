@@ -38,7 +38,10 @@ async def _describe(ctx: Context, sub: Subscription) -> list[str]:
         f"Next: {human(PartialDate.of(day))} at {when:%H:%M}, if anything falls on that day.",
     ]
     if not sub.active:
-        lines.append(f"Stopped: {sub.inactive_reason or 'the chat is gone'}. /subscribe resumes.")
+        lines.append(
+            f"Paused: {sub.inactive_reason or 'the chat is gone'}. It resumes once fanbot can post "
+            "here again (add it back, or use any command here); /subscribe resumes it too."
+        )
     return lines
 
 

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from storage.db import Database
 
 _SELECT = """
-SELECT s.id, s.at_time, s.zone, s.subjects, s.active, s.inactive_reason, s.created_by,
+SELECT s.id, s.at_time, s.zone, s.subjects, s.active, s.created_by,
+       coalesce(s.inactive_reason, CASE WHEN c.active = 0 THEN c.inactive_reason END)
+         AS inactive_reason,
        c.platform, c.chat_id, c.title, c.active AS chat_active
 FROM subscriptions s JOIN chats c ON c.id = s.chat_ref
 """
@@ -123,15 +125,6 @@ class SubscriptionStore:
             _SELECT + " WHERE s.active = 1 AND c.active = 1 ORDER BY s.id"
         )
         return [_subscription(r) for r in rows]
-
-    async def deactivate(self, subscription_id: int, reason: str) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE subscriptions SET active = 0, inactive_reason = ?,"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                (reason[:200], subscription_id),
-            )
-        self._changed()
 
     async def delivered_on(self, local_date: dt.date) -> set[int]:
         """Subscriptions whose post for this local date is already in the ledger."""

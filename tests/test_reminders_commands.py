@@ -140,4 +140,10 @@ async def test_a_chat_that_is_gone_stops_its_subscription(core: Core, store: Sto
     assert await store.subscriptions.active() == []
     assert await Reminders(store, {"telegram": platform}, clock).tick() == 0
     assert platform.tries == 1
-    assert "Stopped" in await say(core, "/subscriptions", MEMBER)
+    listed = await say(core, "/subscriptions", MEMBER)
+    assert "Paused: Telegram answered 403: kicked" in listed
+    # The bot is added back (Telegram's my_chat_member, or a command used there): posts resume.
+    await store.chats.ensure("telegram", "-100", "group")
+    recorder = Recorder()
+    assert await Reminders(store, {"telegram": recorder}, clock).tick() == 1
+    assert [chat for chat, _ in recorder.posts] == ["-100"]

@@ -158,8 +158,11 @@ class Reminders:
                 with attempt:
                     delivery = await notifier.send(sub.chat_id, reply)
         except ChatGone as exc:
-            log.warning("subscription %s: the chat is gone (%s); it stops", sub.id, exc)
-            await self.store.subscriptions.deactivate(sub.id, str(exc))
+            # The notifier marked the chat inactive: no post goes there until the bot is back
+            # (added again, or a command used there), and then the subscription simply resumes.
+            log.warning(
+                "subscription %s: the chat is gone (%s); paused until it is back", sub.id, exc
+            )
             return False
         except DeliveryFailed as exc:
             log.warning(
