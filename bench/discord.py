@@ -189,7 +189,7 @@ async def _round(kind: str, db: Path, figures: Figures) -> None:
     async with _emulator() as emu, _bot_process(kind, emu, db) as pid:
         for _ in range(50):  # warm up caches, connections, the name index
             await _one(emu)
-        emu.requests.clear()
+        _forget(emu)
         cpu = _cpu_seconds(pid)
         figures.one.append(await _sequential(emu))
         figures.many.append(await _concurrent(emu, None, figures.waits))
@@ -198,16 +198,25 @@ async def _round(kind: str, db: Path, figures: Figures) -> None:
         if kind == "fan":
             # Autocomplete is timed in a pass of its own: its load would otherwise count
             # against fanbot's throughput and not against the bare bots'.
+            _forget(emu)
             await _concurrent(emu, figures.autocomplete)
-        emu.requests.clear()
+
+
+def _forget(emu: DiscordEmulator) -> None:
+    """Drop what the emulator recorded of finished interactions (nothing is in flight)."""
+    emu.requests.clear()
+    emu.interactions.clear()
+    emu.messages.clear()
 
 
 async def _measure(db: Path) -> dict[str, Figures]:
     figures = {kind: Figures() for kind in ("string", "embed", "fan")}
-    # The emulator keeps every request; without this its full collections stall the load
-    # now and then, which shows as every bot's p99, not as any bot's own cost.
+    # This process plays Discord. The emulator keeps every request, and its collections
+    # stalled the load now and then: that showed as every bot's p99, not as any bot's own
+    # cost. Collect rarely here (the bots' processes keep the defaults).
     gc.collect()
     gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
     for _ in range(ROUNDS):
         for kind, f in figures.items():
             await _round(kind, db, f)
