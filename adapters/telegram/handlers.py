@@ -23,6 +23,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -141,7 +142,9 @@ class Handlers:
         caller = await self._caller(context, message, command)
         await self._show_step(context, message, caller, chat_of(chat), step)
 
-    async def _caller(self, context: ContextTypes.DEFAULT_TYPE, message, command) -> Caller:
+    async def _caller(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, command: Command | None
+    ) -> Caller:
         """Who sent the message; whether they administer the group is asked only when it matters."""
         chat, user = message.chat, message.from_user
         private = chat.type == TgChat.PRIVATE
@@ -158,7 +161,12 @@ class Handlers:
         )
 
     async def _show_step(
-        self, context: ContextTypes.DEFAULT_TYPE, message, caller: Caller, where: Chat, step: Step
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        message: Message,
+        caller: Caller,
+        where: Chat,
+        step: Step,
     ) -> None:
         """A form's next question (as a reply the asker's app opens for them), or its result."""
         if isinstance(step, Ready):
@@ -174,7 +182,9 @@ class Handlers:
             sleep=self.sleep,
         )
 
-    async def _show(self, context: ContextTypes.DEFAULT_TYPE, message, reply: Reply) -> None:
+    async def _show(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, reply: Reply
+    ) -> None:
         pages = render(reply)
         await send_html(
             context.bot,
@@ -192,7 +202,9 @@ class Handlers:
         await self.core.store.chats.ensure("telegram", chat.id, chat.kind, chat.title)
         self._known_chats.add(chat.id)
 
-    async def _is_admin(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message) -> bool:
+    async def _is_admin(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message: Message
+    ) -> bool:
         """Whether the sender administers this group: asked of Telegram, kept for a minute."""
         if message.sender_chat is not None:  # an anonymous admin speaks as the group itself
             return message.sender_chat.id == chat_id
