@@ -94,6 +94,7 @@ async def test_one_process_serves_telegram_and_discord(tmp_path: Path) -> None:
             logged = await _stop(proc)
         assert proc.returncode == 0, logged[-2000:]
         assert "telegram adapter started" in logged and "discord adapter started" in logged
+        assert "voice will NOT be supported" not in logged  # fanbot never joins voice
         _no_secrets(logged)
 
 

@@ -45,6 +45,8 @@ def new_client(settings: Settings, **options: Any) -> discord.Client:
     Only the guilds intent: interactions arrive regardless, and fanbot reads no messages.
     Every message it sends has mentions disabled.
     """
+    # fanbot never joins voice: the warnings that voice libraries are missing are noise.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     options = {
         "intents": discord.Intents(guilds=True),
         "allowed_mentions": discord.AllowedMentions.none(),
