@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,16 @@ class Running:
             for c in self.tg.calls
             if c.method == "sendMessage" and c.params.get("chat_id") == chat_id
         ]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    """Wait until `check()` holds. Updates are handled concurrently, so the answer to a later
+    message is no proof that an earlier update (one fanbot answers with silence) is done."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {check.__doc__ or check}")
+        await asyncio.sleep(0.01)
 
 
 def settings_for(tg: TelegramEmulator, db: Path, **extra) -> Settings:

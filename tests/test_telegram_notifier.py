@@ -12,7 +12,7 @@ import pytest
 
 from bot.notify import ChatGone, DeliveryFailed
 from bot.replies import Line, Reply
-from tests.telegram_fixtures import GROUP, SUPERGROUP, Running, running
+from tests.telegram_fixtures import GROUP, SUPERGROUP, Running, eventually, running
 
 POST = Reply(
     title="1 year ago today",
@@ -63,22 +63,35 @@ async def test_a_group_that_became_a_supergroup_is_followed(bot: Running) -> Non
 
 async def test_the_migration_update_moves_the_chat_too(bot: Running) -> None:
     bot.tg.migrate_chat(GROUP, SUPERGROUP, inject=True)
-    assert "10 million" in await bot.ask(SUPERGROUP, "/milestone V")  # after the service msgs
-    assert await bot.store.chats.get("telegram", str(GROUP)) is None
-    assert await bot.store.chats.get("telegram", str(SUPERGROUP)) is not None
+
+    async def moved() -> bool:
+        chats = bot.store.chats
+        return (
+            await chats.get("telegram", str(GROUP)) is None
+            and await chats.get("telegram", str(SUPERGROUP)) is not None
+        )
+
+    await eventually(moved)
+    assert "10 million" in await bot.ask(SUPERGROUP, "/milestone V")
 
 
 async def test_being_removed_marks_the_chat_inactive_and_re_adding_revives_it(
     bot: Running,
 ) -> None:
+    async def active() -> bool | None:
+        chat = await bot.store.chats.get("telegram", str(GROUP))
+        return None if chat is None else chat.active
+
+    async def removed() -> bool:
+        return await active() is False
+
+    async def back() -> bool:
+        return await active() is True
+
     bot.tg.inject_my_chat_member(GROUP, "kicked")
-    assert "10 million" in await bot.ask(123, "/milestone V")  # a marker update after it
-    chat = await bot.store.chats.get("telegram", str(GROUP))
-    assert chat is not None and not chat.active
+    await eventually(removed)
     bot.tg.inject_my_chat_member(GROUP, "member")
-    assert "10 million" in await bot.ask(124, "/milestone V")
-    chat = await bot.store.chats.get("telegram", str(GROUP))
-    assert chat is not None and chat.active
+    await eventually(back)
 
 
 async def test_a_server_error_is_worth_retrying_later(bot: Running) -> None:
