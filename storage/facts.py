@@ -29,15 +29,10 @@ from storage.models import (
 )
 
 # One query builds whole facts, subjects and sources included, so a command costs one round trip.
+# The row keeps its subjects and sources as JSON (migration 0008's triggers keep them right).
 _FACT_SELECT = """
 SELECT f.id, f.key, f.kind, f.summary, f.year, f.month, f.day, f.hidden, f.version,
-  '[' || f.details || ',' ||
-  (SELECT json_group_array(json_array(s.id, s.slug, s.name)) FROM
-     (SELECT s.id, s.slug, s.name FROM fact_subjects fs JOIN subjects s ON s.id = fs.subject_id
-      WHERE fs.fact_id = f.id ORDER BY fs.position) AS s) || ',' ||
-  (SELECT json_group_array(json_array(title, url, publisher, published)) FROM
-     (SELECT title, url, publisher, published FROM fact_sources
-      WHERE fact_id = f.id ORDER BY position)) || ']' AS body
+  '[' || f.details || ',' || f.subject_refs || ',' || f.source_refs || ']' AS body
 FROM facts f
 """
 _NEWEST_FIRST = " ORDER BY f.year DESC, f.month DESC NULLS LAST, f.day DESC NULLS LAST, f.id DESC"
@@ -301,6 +296,18 @@ class FactStore:
             (query, limit),
         )
         return [_fact(r) for r in rows]
+
+    async def stale_refs(self) -> list[int]:
+        """Facts whose kept copy of their subjects or sources differs from the tables (none, ever).
+
+        The triggers of migration 0008 keep the copies; this is how tests and checks know.
+        """
+        rows = await self.db.fetchall(
+            "SELECT f.id FROM facts f JOIN fact_subject_refs s ON s.fact_id = f.id"
+            " JOIN fact_source_refs c ON c.fact_id = f.id"
+            " WHERE f.subject_refs IS NOT s.refs OR f.source_refs IS NOT c.refs ORDER BY f.id"
+        )
+        return [r[0] for r in rows]
 
     async def count_facts(self) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM facts")

@@ -31,6 +31,8 @@ async def store(db_path: Path) -> AsyncIterator[Store]:
     await s.seed_if_empty(SEEDS)
     try:
         yield s
+        # Whatever the test wrote, each fact's kept subjects and sources still match the tables.
+        assert await s.facts.stale_refs() == []
     finally:
         await s.close()
 

@@ -11,7 +11,7 @@ from storage import bundle as bundles
 from storage.bundle import BundleError
 from storage.db import latest_version
 from storage.errors import NotASQLiteFile, StoreTooNew
-from storage.models import FactKind, PartialDate
+from storage.models import FactKind, NewSubject, PartialDate
 from storage.store import Store
 from tests.conftest import SEEDS
 
@@ -165,3 +165,62 @@ async def test_full_text_search_finds_words_and_names(store: Store) -> None:
     assert {f.key for f in await store.facts.search("뷔 likes")} == {"v-instagram-10m-likes"}
     assert await store.facts.search('"; DROP TABLE facts; --') == []
     assert await store.facts.count_facts() == 8
+
+
+async def test_a_fact_keeps_its_subjects_and_sources_right_through_every_write(
+    store: Store, db_path: Path
+) -> None:
+    """Facts carry a copy of their subjects and sources (for speed); no write may leave it stale."""
+    v = await store.facts.subject_by_slug("v")
+    assert v is not None
+    renamed = NewSubject(
+        v.slug, "Kim Taehyung V", v.kind, v.aliases, tuple(g.slug for g in v.groups)
+    )
+    async with store.db.transaction() as conn:
+        await store.facts.upsert_subject(conn, renamed)
+    (record,) = await store.facts.facts_about([v.id], FactKind.MILESTONE)
+    assert "Kim Taehyung V" in {s.name for s in record.subjects}
+    # A subject removed from the tables is gone from the copy too (cascading delete).
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM subjects WHERE slug = 'iu'")
+        conn.execute(
+            "UPDATE fact_sources SET title = 'Renamed source' WHERE fact_id = ?", (record.id,)
+        )
+    again = await store.facts.fact(record.id)
+    assert again is not None and {s.slug for s in again.subjects} == {"v"}
+    assert {s.title for s in again.sources} == {"Renamed source"}
+    assert await store.facts.stale_refs() == []
+    # The check itself: a copy changed behind the triggers' back is reported.
+    with conn:
+        conn.execute("UPDATE facts SET source_refs = '[]' WHERE id = ?", (record.id,))
+    assert await store.facts.stale_refs() == [record.id]
+    with conn:
+        conn.execute(
+            "UPDATE facts SET source_refs = (SELECT refs FROM fact_source_refs WHERE fact_id = ?)"
+            " WHERE id = ?",
+            (record.id, record.id),
+        )
+    conn.close()
+
+
+async def test_a_store_from_before_the_kept_copies_is_filled_in_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    async with await Store.open(path) as first:
+        await first.seed_if_empty(SEEDS)
+        before = bundles.dump(await first.export_bundle())
+    conn = sqlite3.connect(path)
+    with conn:  # back to schema 7: no copies, no triggers, no views
+        for kind, name in conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
+        ).fetchall():
+            conn.execute(f"DROP {kind.upper()} {name}")
+        conn.execute("ALTER TABLE facts DROP COLUMN subject_refs")
+        conn.execute("ALTER TABLE facts DROP COLUMN source_refs")
+        conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    async with await Store.open(path) as again:
+        assert await again.db.user_version() == latest_version()
+        assert await again.facts.stale_refs() == []
+        assert bundles.dump(await again.export_bundle()) == before
