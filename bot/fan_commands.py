@@ -126,7 +126,7 @@ async def release(ctx: Context, who_or_title: str) -> Reply:
     resolver = ctx.core.resolver
     ids = await resolver.find_ids(who_or_title)
     if len(ids) == 1:
-        subject = await ctx.store.facts.subject(next(iter(ids)))
+        subject = await resolver.subject(next(iter(ids)))
         assert subject is not None
         facts = await ctx.store.facts.facts_about(
             _with_members(subject), FactKind.RELEASE, MAX_LINES + 1

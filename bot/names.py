@@ -1,7 +1,9 @@
 """Names in any form to subjects: exact alias, then folded, then fuzzy with "did you mean".
 
-The index lives in memory and is rebuilt when the store says names changed, so a lookup
-costs a dict access, and fuzzy matching (rapidfuzz) runs only when that misses.
+The index, every subject whole included, lives in memory and is rebuilt when the store says
+names changed (any subject, alias or membership write bumps `names_generation`). So naming
+someone costs dict accesses and no trip to the database, and fuzzy matching (rapidfuzz) runs
+only when those miss.
 """
 
 from __future__ import annotations
@@ -29,8 +31,14 @@ class Choice:
     value: str
 
 
+def _label(subject: Subject) -> str:
+    """How a list shows a subject: "V (BTS)", so two people of one name can be told apart."""
+    groups = ", ".join(g.name for g in subject.groups)
+    return f"{subject.name} ({groups})" if groups else subject.name
+
+
 class _Index:
-    def __init__(self, entries, labels: dict[int, str], slugs: dict[int, str]):
+    def __init__(self, entries, subjects: list[Subject]):
         self.exact: dict[str, set[int]] = defaultdict(set)
         self.folded: dict[str, set[int]] = defaultdict(set)
         self.alias_of: dict[str, str] = {}  # folded alias -> the alias as written
@@ -38,13 +46,14 @@ class _Index:
             self.exact[e.alias].add(e.subject_id)
             self.folded[e.norm].add(e.subject_id)
             self.alias_of.setdefault(e.norm, e.alias)
-        self.labels = labels
-        self.slugs = slugs
-        self.by_slug = {slug: sid for sid, slug in slugs.items()}
+        self.subjects = {s.id: s for s in subjects}
+        self.labels = {s.id: _label(s) for s in subjects}
+        self.slugs = {s.id: s.slug for s in subjects}
+        self.by_slug = {slug: sid for sid, slug in self.slugs.items()}
         self.keys = list(self.folded)
         self.sorted_keys = sorted(self.keys)
         # What an empty autocomplete box offers, sorted once rather than at every keystroke.
-        self.first_by_label = sorted(labels, key=lambda i: labels[i].casefold())[:25]
+        self.first_by_label = sorted(self.labels, key=lambda i: self.labels[i].casefold())[:25]
 
 
 class NameResolver:
@@ -57,8 +66,7 @@ class NameResolver:
         if self._index is None or self._generation != self._facts.names_generation:
             generation = self._facts.names_generation
             entries = await self._facts.aliases()
-            labels, slugs = await self._facts.subject_labels()
-            self._index = _Index(entries, labels, slugs)
+            self._index = _Index(entries, await self._facts.all_subjects())
             self._generation = generation
         return self._index
 
@@ -90,12 +98,18 @@ class NameResolver:
                 suggestions=tuple(options),
             )
         if ids:
-            subject = await self._facts.subject(ids.pop())
+            subject_id = ids.pop()
+            # Aliases and subjects are read in two queries; a write between them is caught here.
+            subject = index.subjects.get(subject_id) or await self._facts.subject(subject_id)
             if subject is not None:
                 return subject
         suggestions = await self.suggest_labels(text)
         message = f"I don't know anyone called “{shown}”."
         raise FanbotError(message, suggestions=tuple(suggestions))
+
+    async def subject(self, subject_id: int) -> Subject | None:
+        """A subject by id from the index: no database trip."""
+        return (await self._current()).subjects.get(subject_id)
 
     async def suggest_labels(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
         index = await self._current()

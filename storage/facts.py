@@ -85,6 +85,30 @@ def _fact(row: aiosqlite.Row) -> Fact:
     )
 
 
+_SUBJECT_SELECT = """
+SELECT s.id, s.slug, s.name, s.kind,
+  (SELECT json_group_array(alias) FROM aliases WHERE subject_id = s.id) AS aliases,
+  (SELECT json_group_array(json_array(g.id, g.slug, g.name)) FROM memberships m
+     JOIN subjects g ON g.id = m.group_id WHERE m.member_id = s.id) AS groups,
+  (SELECT json_group_array(json_array(x.id, x.slug, x.name)) FROM
+     (SELECT x.id, x.slug, x.name FROM memberships m JOIN subjects x
+        ON x.id = m.member_id WHERE m.group_id = s.id ORDER BY x.name) x) AS members
+FROM subjects s
+"""
+
+
+def _subject(row: aiosqlite.Row) -> Subject:
+    return Subject(
+        id=row[0],
+        slug=row[1],
+        name=row[2],
+        kind=SubjectKind(row[3]),
+        aliases=tuple(orjson.loads(row[4])),
+        groups=tuple([_subject_ref(*g) for g in orjson.loads(row[5])]),
+        members=tuple([_subject_ref(*m) for m in orjson.loads(row[6])]),
+    )
+
+
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into a safe FTS5 query: every word quoted, all must match."""
     words = re.findall(r"\w+", text)
@@ -111,42 +135,15 @@ class FactStore:
         """Whole subjects (aliases, groups, members) in the order of `ids`."""
         if not ids:
             return []
-        ph = _placeholders(len(ids))
         rows = await self.db.fetchall(
-            f"""
-            SELECT s.id, s.slug, s.name, s.kind,
-              (SELECT json_group_array(alias) FROM aliases WHERE subject_id = s.id) AS aliases,
-              (SELECT json_group_array(json_array(g.id, g.slug, g.name)) FROM memberships m
-                 JOIN subjects g ON g.id = m.group_id WHERE m.member_id = s.id) AS groups,
-              (SELECT json_group_array(json_array(x.id, x.slug, x.name)) FROM
-                 (SELECT x.id, x.slug, x.name FROM memberships m JOIN subjects x
-                    ON x.id = m.member_id WHERE m.group_id = s.id ORDER BY x.name) x) AS members
-            FROM subjects s WHERE s.id IN ({ph})
-            """,
-            list(ids),
+            _SUBJECT_SELECT + f" WHERE s.id IN ({_placeholders(len(ids))})", list(ids)
         )
-        by_id = {
-            r["id"]: Subject(
-                id=r["id"],
-                slug=r["slug"],
-                name=r["name"],
-                kind=SubjectKind(r["kind"]),
-                aliases=tuple(json.loads(r["aliases"])),
-                groups=tuple(SubjectRef(*g) for g in json.loads(r["groups"])),
-                members=tuple(SubjectRef(*m) for m in json.loads(r["members"])),
-            )
-            for r in rows
-        }
+        by_id = {r[0]: _subject(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def subject_labels(self) -> tuple[dict[int, str], dict[int, str]]:
-        """Every subject's label ("V (BTS)") and slug by id, for lists and autocomplete."""
-        rows = await self.db.fetchall(
-            "SELECT s.id, s.slug, s.name, (SELECT group_concat(g.name, ', ') FROM memberships m"
-            " JOIN subjects g ON g.id = m.group_id WHERE m.member_id = s.id) FROM subjects s"
-        )
-        labels = {r[0]: f"{r[2]} ({r[3]})" if r[3] else r[2] for r in rows}
-        return labels, {r[0]: r[1] for r in rows}
+    async def all_subjects(self) -> list[Subject]:
+        """Every subject, whole: what the name resolver keeps in memory."""
+        return [_subject(r) for r in await self.db.fetchall(_SUBJECT_SELECT + " ORDER BY s.id")]
 
     async def subject(self, subject_id: int) -> Subject | None:
         found = await self.subjects([subject_id])

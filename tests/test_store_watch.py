@@ -6,6 +6,7 @@ what `fanbot admin …` run beside a running bot is.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.app import all_commands
 from bot.clock import FixedClock
 from bot.context import Caller, Chat
 from bot.core import Core
+from storage.bundle import Bundle
 from storage.store import Store
 from tests.conftest import FAN, ask, text_of
 
@@ -65,6 +67,22 @@ async def test_a_name_added_by_another_process_resolves_at_once(core: Core, othe
     reply = await ask(core, "/milestone Taetae")
     assert not reply.error, text_of(reply)
     assert "10 million likes" in text_of(reply)
+
+
+async def test_a_subject_renamed_by_another_process_answers_with_its_new_name(
+    core: Core, other: Core
+) -> None:
+    """The resolver keeps whole subjects in memory; a rename elsewhere must still show."""
+    assert (await ask(core, "/milestone 뷔")).title == "Milestones of V"
+    exported = await other.store.export_bundle()
+    renamed = [
+        dataclasses.replace(s, name="Kim Taehyung") if s.slug == "v" else s
+        for s in exported.subjects
+    ]
+    await other.store.import_bundle(Bundle(subjects=renamed), "a rename")
+    reply = await ask(core, "/milestone 뷔")
+    assert reply.title == "Milestones of Kim Taehyung", text_of(reply)
+    assert "Kim Taehyung: military service" in text_of(await ask(core, "/status BTS"))
 
 
 async def test_editor_rights_granted_and_taken_elsewhere_apply_at_once(
