@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import FanbotError
 from bot.text import shorten
-from storage.facts import FactStore
+from storage.facts import FactStore, SubjectBook
 from storage.models import Subject, normalize_name
 
 FUZZY_CUTOFF = 70
@@ -31,14 +31,8 @@ class Choice:
     value: str
 
 
-def _label(subject: Subject) -> str:
-    """How a list shows a subject: "V (BTS)", so two people of one name can be told apart."""
-    groups = ", ".join(g.name for g in subject.groups)
-    return f"{subject.name} ({groups})" if groups else subject.name
-
-
 class _Index:
-    def __init__(self, entries, subjects: list[Subject]):
+    def __init__(self, entries, book: SubjectBook):
         self.exact: dict[str, set[int]] = defaultdict(set)
         self.folded: dict[str, set[int]] = defaultdict(set)
         self.alias_of: dict[str, str] = {}  # folded alias -> the alias as written
@@ -46,9 +40,14 @@ class _Index:
             self.exact[e.alias].add(e.subject_id)
             self.folded[e.norm].add(e.subject_id)
             self.alias_of.setdefault(e.norm, e.alias)
-        self.subjects = {s.id: s for s in subjects}
-        self.labels = {s.id: _label(s) for s in subjects}
-        self.slugs = {s.id: s.slug for s in subjects}
+        self.book = book
+        # "V (BTS)": a list tells two people of one name apart by their groups.
+        self.labels: dict[int, str] = {}
+        self.slugs: dict[int, str] = {}
+        for sid, (slug, name, _kind) in book.rows.items():
+            groups = book.groups.get(sid)
+            self.labels[sid] = f"{name} ({', '.join(g.name for g in groups)})" if groups else name
+            self.slugs[sid] = slug
         self.by_slug = {slug: sid for sid, slug in self.slugs.items()}
         self.keys = list(self.folded)
         self.sorted_keys = sorted(self.keys)
@@ -65,8 +64,7 @@ class NameResolver:
     async def _current(self) -> _Index:
         if self._index is None or self._generation != self._facts.names_generation:
             generation = self._facts.names_generation
-            entries = await self._facts.aliases()
-            self._index = _Index(entries, await self._facts.all_subjects())
+            self._index = _Index(*await self._facts.name_book())
             self._generation = generation
         return self._index
 
@@ -100,7 +98,7 @@ class NameResolver:
         if ids:
             subject_id = ids.pop()
             # Aliases and subjects are read in two queries; a write between them is caught here.
-            subject = index.subjects.get(subject_id) or await self._facts.subject(subject_id)
+            subject = index.book.get(subject_id) or await self._facts.subject(subject_id)
             if subject is not None:
                 return subject
         suggestions = await self.suggest_labels(text)
@@ -109,7 +107,7 @@ class NameResolver:
 
     async def subject(self, subject_id: int) -> Subject | None:
         """A subject by id from the index: no database trip."""
-        return (await self._current()).subjects.get(subject_id)
+        return (await self._current()).book.get(subject_id)
 
     async def suggest_labels(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
         index = await self._current()

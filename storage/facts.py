@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,28 +103,48 @@ def _fact(row: aiosqlite.Row) -> Fact:
     )
 
 
-_SUBJECT_SELECT = """
-SELECT s.id, s.slug, s.name, s.kind,
-  (SELECT json_group_array(alias) FROM aliases WHERE subject_id = s.id) AS aliases,
-  (SELECT json_group_array(json_array(g.id, g.slug, g.name)) FROM memberships m
-     JOIN subjects g ON g.id = m.group_id WHERE m.member_id = s.id) AS groups,
-  (SELECT json_group_array(json_array(x.id, x.slug, x.name)) FROM
-     (SELECT x.id, x.slug, x.name FROM memberships m JOIN subjects x
-        ON x.id = m.member_id WHERE m.group_id = s.id ORDER BY x.name) x) AS members
-FROM subjects s
-"""
+class SubjectBook:
+    """Subjects as flat rows grouped by id; a whole Subject is built the first time it is asked.
 
+    The name index keeps a book of every subject and rebuilds it whenever names change:
+    plain columns and one dictionary pass keep that cheap on a large store, where building
+    every Subject (or JSON per subject in SQL) up front would cost more than it saves.
+    Rows: (id, slug, name, kind), (subject_id, alias, ...), and (group id, slug, name,
+    member id, slug, name) in the order the memberships were written.
+    """
 
-def _subject(row: aiosqlite.Row) -> Subject:
-    return Subject(
-        id=row[0],
-        slug=row[1],
-        name=row[2],
-        kind=SubjectKind(row[3]),
-        aliases=tuple(orjson.loads(row[4])),
-        groups=tuple([_subject_ref(*g) for g in orjson.loads(row[5])]),
-        members=tuple([_subject_ref(*m) for m in orjson.loads(row[6])]),
-    )
+    def __init__(
+        self,
+        subject_rows: Iterable[Sequence[Any]],
+        alias_rows: Iterable[Sequence[Any]],
+        membership_rows: Iterable[Sequence[Any]],
+    ):
+        self.rows: dict[int, tuple[str, str, str]] = {r[0]: tuple(r[1:4]) for r in subject_rows}
+        self._aliases: dict[int, list[str]] = defaultdict(list)
+        for row in alias_rows:
+            self._aliases[row[0]].append(row[1])
+        self.groups: dict[int, list[SubjectRef]] = defaultdict(list)
+        self._members: dict[int, list[SubjectRef]] = defaultdict(list)
+        for gid, gslug, gname, mid, mslug, mname in membership_rows:
+            self.groups[mid].append(_subject_ref(gid, gslug, gname))
+            self._members[gid].append(_subject_ref(mid, mslug, mname))
+        self._built: dict[int, Subject] = {}
+
+    def get(self, subject_id: int) -> Subject | None:
+        subject = self._built.get(subject_id)
+        if subject is None and subject_id in self.rows:
+            slug, name, kind = self.rows[subject_id]
+            members = sorted(self._members.get(subject_id, ()), key=lambda m: (m.name, m.id))
+            subject = self._built[subject_id] = Subject(
+                subject_id,
+                slug,
+                name,
+                SubjectKind(kind),
+                tuple(sorted(self._aliases.get(subject_id, ()))),
+                tuple(self.groups.get(subject_id, ())),
+                tuple(members),
+            )
+        return subject
 
 
 def fts_query(text: str) -> str | None:
@@ -144,23 +165,42 @@ class FactStore:
 
     # ---- reading subjects ---------------------------------------------------------------
 
-    async def aliases(self) -> list[AliasEntry]:
-        rows = await self.db.fetchall("SELECT subject_id, alias, norm FROM aliases")
-        return [AliasEntry(r[0], r[1], r[2]) for r in rows]
-
     async def subjects(self, ids: Sequence[int]) -> list[Subject]:
         """Whole subjects (aliases, groups, members) in the order of `ids`."""
         if not ids:
             return []
-        rows = await self.db.fetchall(
-            _SUBJECT_SELECT + f" WHERE s.id IN ({_placeholders(len(ids))})", list(ids)
-        )
-        by_id = {r[0]: _subject(r) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        book = await self._book(list(ids))
+        return [s for s in map(book.get, ids) if s is not None]
 
-    async def all_subjects(self) -> list[Subject]:
-        """Every subject, whole: what the name resolver keeps in memory."""
-        return [_subject(r) for r in await self.db.fetchall(_SUBJECT_SELECT + " ORDER BY s.id")]
+    async def name_book(self) -> tuple[list[AliasEntry], SubjectBook]:
+        """Every alias and every subject: what the name resolver keeps in memory."""
+        alias_rows = list(await self.db.fetchall("SELECT subject_id, alias, norm FROM aliases"))
+        book = await self._book(None, alias_rows)
+        return [AliasEntry(r[0], r[1], r[2]) for r in alias_rows], book
+
+    async def _book(
+        self, ids: list[int] | None, alias_rows: Iterable[Sequence[Any]] | None = None
+    ) -> SubjectBook:
+        """The subjects with these ids (None: all), in three flat queries."""
+        ph = _placeholders(len(ids)) if ids is not None else ""
+        only = (lambda clause: clause) if ids is not None else (lambda clause: "")
+        params = ids or []
+        subject_rows = await self.db.fetchall(
+            "SELECT id, slug, name, kind FROM subjects" + only(f" WHERE id IN ({ph})"), params
+        )
+        if alias_rows is None:
+            alias_rows = await self.db.fetchall(
+                "SELECT subject_id, alias FROM aliases" + only(f" WHERE subject_id IN ({ph})"),
+                params,
+            )
+        membership_rows = await self.db.fetchall(
+            "SELECT g.id, g.slug, g.name, x.id, x.slug, x.name FROM memberships m"
+            " JOIN subjects g ON g.id = m.group_id JOIN subjects x ON x.id = m.member_id"
+            + only(f" WHERE m.member_id IN ({ph}) OR m.group_id IN ({ph})")
+            + " ORDER BY m.rowid",
+            params * 2,
+        )
+        return SubjectBook(subject_rows, alias_rows, membership_rows)
 
     async def subject(self, subject_id: int) -> Subject | None:
         found = await self.subjects([subject_id])
