@@ -120,6 +120,13 @@ class Database:
         """A number that changes whenever anyone (this process or another) commits a write."""
         return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
 
+    def peek(self, sql: str) -> Any:
+        """One value read in the caller's thread: for a one-row lookup by primary key, checked
+        when data_version moved, where a trip to the database thread would cost fifty times it.
+        """
+        row = self._watcher.execute(sql).fetchone()
+        return row[0] if row else None
+
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0

@@ -359,6 +359,10 @@ class FactStore:
         )
         return [r[0] for r in rows]
 
+    def names_version(self) -> int:
+        """Bumped (by triggers) at every change to subjects, aliases or memberships, by anyone."""
+        return int(self.db.peek("SELECT version FROM names_version WHERE id = 1") or 0)
+
     async def count_facts(self) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM facts")
         return int(row[0]) if row else 0

@@ -69,6 +69,31 @@ async def test_a_name_added_by_another_process_resolves_at_once(core: Core, othe
     assert "10 million likes" in text_of(reply)
 
 
+async def test_a_name_added_elsewhere_while_this_process_also_wrote_resolves(
+    core: Core, other: Core
+) -> None:
+    """Both processes wrote between two questions: the new name must still be learned."""
+    assert (await ask(core, "/milestone Taetae")).error
+    added = await ask(other, '/addalias V Taetae "Soompi, 2024"', ADMIN)
+    assert not added.error, text_of(added)
+    await core.store.chats.ensure("telegram", "-100", "group", "fans")  # this process writes too
+    reply = await ask(core, "/milestone Taetae")
+    assert not reply.error, text_of(reply)
+
+
+async def test_writes_that_change_no_name_keep_the_name_index(core: Core) -> None:
+    await ask(core, "/milestone V")
+    generation = core.store.facts.names_generation
+    for n in range(3):
+        await core.store.chats.ensure("telegram", f"-10{n}", "group", "fans")
+        await ask(core, "/milestone V")
+    assert not (await ask(core, ADD_MV, ADMIN)).error
+    assert core.store.facts.names_generation == generation  # no rebuild for chats or facts
+    assert not (await ask(core, '/addalias V Taetae "Soompi, 2024"', ADMIN)).error
+    await ask(core, "/milestone Taetae")
+    assert core.store.facts.names_generation > generation
+
+
 async def test_a_subject_renamed_by_another_process_answers_with_its_new_name(
     core: Core, other: Core
 ) -> None:
