@@ -264,18 +264,20 @@ class FactStore:
         """
         if not month_days:
             return [], 0
-        keys = json.dumps([m * 100 + d for m, d in month_days])
-        where = (
-            " WHERE (f.month, f.day) IN (SELECT value / 100, value % 100 FROM json_each(?))"
-            " AND f.year < ? AND f.hidden = 0"
-        )
+        if len(month_days) == 1:
+            # One day (the usual /today): with equality SQLite walks the (month, day, year)
+            # index in page order and stops at the page; a list would sort every match first.
+            where = " WHERE f.month = ? AND f.day = ?"
+            args: tuple[Any, ...] = (*month_days[0], before_year)
+        else:
+            where = " WHERE (f.month, f.day) IN (SELECT value / 100, value % 100 FROM json_each(?))"
+            args = (json.dumps([m * 100 + d for m, d in month_days]), before_year)
+        where += " AND f.year < ? AND f.hidden = 0"
         # The count rides along as a scalar subquery (computed once): one trip, not two.
         counted = _page(where, " ORDER BY f.year, f.id").replace(
             " AS body", f" AS body, (SELECT count(*) FROM facts f{where}) AS total", 1
         )
-        rows = list(
-            await self.db.fetchall(counted, (keys, before_year, keys, before_year, limit))
-        )
+        rows = list(await self.db.fetchall(counted, (*args, *args, limit)))
         return [_fact(r) for r in rows], int(rows[0][10]) if rows else 0
 
     async def facts_dated_between(
