@@ -96,9 +96,7 @@ class NameResolver:
                 suggestions=tuple(options),
             )
         if ids:
-            subject_id = ids.pop()
-            # Aliases and subjects are read in two queries; a write between them is caught here.
-            subject = index.book.get(subject_id) or await self._facts.subject(subject_id)
+            subject = await self.subject(ids.pop())
             if subject is not None:
                 return subject
         suggestions = await self.suggest_labels(text)
@@ -106,8 +104,13 @@ class NameResolver:
         raise FanbotError(message, suggestions=tuple(suggestions))
 
     async def subject(self, subject_id: int) -> Subject | None:
-        """A subject by id from the index: no database trip."""
-        return (await self._current()).book.get(subject_id)
+        """A subject by id from the index: no database trip.
+
+        Aliases and subjects are read in separate queries; a subject written between them is
+        not in the book yet, and is read from the store.
+        """
+        found = (await self._current()).book.get(subject_id)
+        return found or await self._facts.subject(subject_id)
 
     async def suggest_labels(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
         index = await self._current()
