@@ -205,6 +205,12 @@ async def add_milestone(
     Param("state", ParamKind.TEXT, "the new status, e.g. military service", max_length=300),
     SOURCE,
     _opt(
+        "dated",
+        "began (default): DATE is when it began; as-of: DATE is only when a source reported it",
+        ParamKind.CHOICE,
+        choices=("began", "as-of"),
+    ),
+    _opt(
         "until", "when it is expected to end: 2025-06-10, 2025-06 or 2025", ParamKind.PARTIAL_DATE
     ),
     _opt("unit", "where, e.g. the military unit"),
@@ -220,12 +226,15 @@ async def add_status(
     date: PartialDate,
     state: str,
     source: str,
+    dated: str | None = None,
     until: PartialDate | None = None,
     unit: str | None = None,
     note: str | None = None,
     summary: str | None = None,
 ) -> Reply:
-    details = {"state": state, "since": date.iso(), "until": until, "unit": unit, "note": note}
+    # Only a known start makes anniversaries and day counts; a day a source saw it is "as of".
+    when = "as_of" if dated == "as-of" else "since"
+    details = {"state": state, when: date.iso(), "until": until, "unit": unit, "note": note}
     return await _add(ctx, FactKind.STATUS, who, date, summary, source, details, "{names}: {state}")
 
 

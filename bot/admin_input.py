@@ -30,7 +30,7 @@ ADD_SUBJECT_USAGE = "/addsubject NAME KIND SOURCE [GROUP] [ALIASES]"
 # Detail fields that hold a list (written "a, b, c"), a whole number, or a date.
 LIST_FIELDS = frozenset({"featured", "honours"})
 NUMBER_FIELDS = frozenset({"value"})
-DATE_FIELDS = frozenset({"since", "until"})
+DATE_FIELDS = frozenset({"since", "as_of", "until"})
 EDITABLE = (
     "summary",
     "date",

@@ -157,7 +157,7 @@ def status_text(fact: Fact, today: dt.date) -> str:
     back = _back_on(fact, today)
     if back is not None:  # the expected end has come: active again from that day
         return f"active again since {human(PartialDate.of(back))} (after {state})"
-    parts = [state]
+    parts = [state + _when_seen(fact)]
     if fact.detail("unit"):
         parts.append(str(fact.detail("unit")))
     honours = fact.detail("honours") or []
@@ -173,6 +173,16 @@ def status_text(fact: Fact, today: dt.date) -> str:
     if fact.detail("note"):
         parts.append(str(fact.detail("note")))
     return "; ".join(parts)
+
+
+def _when_seen(fact: Fact) -> str:
+    """ " since 1 June 2026" for a known start; " as of …" for the day a source saw it."""
+    for name, label in (("since", "since"), ("as_of", "as of")):
+        try:
+            return f" {label} {human(PartialDate.parse(str(fact.detail(name))))}"
+        except ValueError:
+            continue
+    return ""
 
 
 def _back_on(fact: Fact, today: dt.date) -> dt.date | None:

@@ -85,6 +85,7 @@ async def subscribe(
         zone.key if zone else DEFAULT_ZONE,
         tuple(s.id for s in subjects),
         f"{ctx.caller.platform}:{ctx.caller.user_id}",
+        ctx.clock.now(),
     )
     b = ReplyBuilder(title="Subscribed")
     for line in await _describe(ctx, sub):

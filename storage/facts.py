@@ -37,6 +37,12 @@ SELECT f.id, f.key, f.kind, f.summary, f.year, f.month, f.day, f.hidden, f.versi
   '[' || f.details || ',' || f.subject_refs || ',' || f.source_refs || ']' AS body
 FROM facts f
 """
+# A date worth celebrating: when the fact happened. A status counts only when its date is when
+# it began (`since`); a status seen by a source on a day ("as of") is shown, never celebrated.
+_HAPPENED = (
+    " AND (f.kind <> 'status' OR json_extract(f.details, '$.since')"
+    " = printf('%04d-%02d-%02d', f.year, f.month, f.day))"
+)
 _NEWEST_FIRST = " ORDER BY f.year DESC, f.month DESC NULLS LAST, f.day DESC NULLS LAST, f.id DESC"
 
 
@@ -272,7 +278,7 @@ class FactStore:
         else:
             where = " WHERE (f.month, f.day) IN (SELECT value / 100, value % 100 FROM json_each(?))"
             args = (json.dumps([m * 100 + d for m, d in month_days]), before_year)
-        where += " AND f.year < ? AND f.hidden = 0"
+        where += " AND f.year < ? AND f.hidden = 0" + _HAPPENED
         # The count rides along as a scalar subquery (computed once): one trip, not two.
         counted = _page(where, " ORDER BY f.year, f.id").replace(
             " AS body", f" AS body, (SELECT count(*) FROM facts f{where}) AS total", 1
@@ -283,21 +289,23 @@ class FactStore:
     async def facts_dated_between(
         self, start: dt.date, end: dt.date, limit: int = 200
     ) -> list[Fact]:
-        """Facts known to the day, dated from `start` to `end` inclusive, soonest first."""
+        """Facts that happened on a day from `start` to `end` inclusive, soonest first."""
         rows = await self.db.fetchall(
-            _FACT_SELECT + " WHERE f.day IS NOT NULL AND f.hidden = 0"
-            " AND f.year * 10000 + f.month * 100 + f.day BETWEEN ? AND ?"
+            _FACT_SELECT
+            + " WHERE f.day IS NOT NULL AND f.hidden = 0"
+            + _HAPPENED
+            + " AND f.year * 10000 + f.month * 100 + f.day BETWEEN ? AND ?"
             " ORDER BY f.year, f.month, f.day, f.id LIMIT ?",
             (_ymd(start), _ymd(end), limit),
         )
         return [_fact(r) for r in rows]
 
     async def facts_on_dates(self, days: Sequence[dt.date]) -> list[Fact]:
-        """Visible facts dated exactly on any of these days (day counts, countdowns)."""
+        """Visible facts that happened on any of these days (day counts, countdowns)."""
         if not days:
             return []
         rows = await self.db.fetchall(
-            _FACT_SELECT + " WHERE f.hidden = 0 AND (f.year, f.month, f.day) IN"
+            _FACT_SELECT + " WHERE f.hidden = 0" + _HAPPENED + " AND (f.year, f.month, f.day) IN"
             " (SELECT value / 10000, value / 100 % 100, value % 100 FROM json_each(?))"
             " ORDER BY f.year, f.month, f.day, f.id",
             (json.dumps([_ymd(d) for d in days]),),

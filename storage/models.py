@@ -29,7 +29,8 @@ class FactKind(StrEnum):
 KIND_FIELDS: dict[FactKind, tuple[str, ...]] = {
     FactKind.RELEASE: ("title", "type", "featured"),
     FactKind.MILESTONE: ("platform", "metric", "value", "time_taken", "scope"),
-    FactKind.STATUS: ("state", "since", "until", "unit", "honours", "note"),
+    # A status began on `since` (often unknown) and was seen by a source on `as_of`.
+    FactKind.STATUS: ("state", "since", "as_of", "until", "unit", "honours", "note"),
     FactKind.EVENT: ("what", "note"),
 }
 
@@ -166,6 +167,15 @@ class Fact:
 
     def detail(self, name: str, default: Any = None) -> Any:
         return self.details.get(name, default)
+
+    @property
+    def happened(self) -> bool:
+        """Whether the date is when this happened, so anniversaries and day counts hold.
+
+        A status's date is when it began only when `since` says so; otherwise it is the day a
+        source saw the status ("as of"), which is shown but never celebrated.
+        """
+        return self.kind is not FactKind.STATUS or self.details.get("since") == self.date.iso()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from storage.db import Database
 
 _SELECT = """
-SELECT s.id, s.at_time, s.zone, s.subjects, s.active, s.created_by,
+SELECT s.id, s.at_time, s.zone, s.subjects, s.active, s.created_by, s.owed_from,
        coalesce(s.inactive_reason, CASE WHEN c.active = 0 THEN c.inactive_reason END)
          AS inactive_reason,
        c.platform, c.chat_id, c.title, c.active AS chat_active
@@ -30,6 +30,17 @@ class Subscription:
     created_by: str
     chat_title: str | None = None
     inactive_reason: str | None = None
+    # Days due before this instant are not owed: it was made (or last changed) then.
+    owed_from: dt.datetime | None = None
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _stamp(at: dt.datetime) -> str:
+    """UTC, to the microsecond, in a form that sorts as text (leases compare in SQL)."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _subscription(row) -> Subscription:
@@ -45,7 +56,28 @@ def _subscription(row) -> Subscription:
         created_by=row["created_by"],
         chat_title=row["title"],
         inactive_reason=row["inactive_reason"],
+        owed_from=_instant(row["owed_from"]),
     )
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What the platform said of one page of a post: accepted (with its id) or unknown."""
+
+    page: int
+    outcome: str  # "accepted" | "unknown"
+    chat_id: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This process holds (subscription, local date) until `lease_until`; pages already done."""
+
+    subscription_id: int
+    local_date: dt.date
+    owner: str
+    pages: tuple[PageRecord, ...] = ()
 
 
 class SubscriptionStore:
@@ -68,8 +100,13 @@ class SubscriptionStore:
         zone: str,
         subject_ids: tuple[int, ...],
         created_by: str,
+        now: dt.datetime,
     ) -> Subscription:
-        """Subscribe a chat, or change its subscription (one per chat); active again."""
+        """Subscribe a chat, or change its subscription (one per chat); active again.
+
+        It owes the days whose post falls due from `now` on: a chat told "Next: tomorrow" does
+        not also get today's post from a restart's catch-up.
+        """
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO chats(platform, chat_id, kind, title) VALUES (?, ?, ?, ?)"
@@ -78,17 +115,19 @@ class SubscriptionStore:
                 (platform, chat_id, kind, title),
             )
             await conn.execute(
-                "INSERT INTO subscriptions(chat_ref, at_time, zone, subjects, created_by)"
-                " SELECT id, ?, ?, ?, ? FROM chats WHERE platform = ? AND chat_id = ?"
+                "INSERT INTO subscriptions(chat_ref, at_time, zone, subjects, created_by,"
+                " owed_from) SELECT id, ?, ?, ?, ?, ? FROM chats WHERE platform = ? AND chat_id = ?"
                 " ON CONFLICT(chat_ref) DO UPDATE SET at_time = excluded.at_time,"
                 " zone = excluded.zone, subjects = excluded.subjects, active = 1,"
                 " inactive_reason = NULL, created_by = excluded.created_by,"
+                " owed_from = excluded.owed_from,"
                 " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
                 (
                     at.strftime("%H:%M"),
                     zone,
                     json.dumps(list(subject_ids)),
                     created_by,
+                    _stamp(now),
                     platform,
                     chat_id,
                 ),
@@ -127,40 +166,113 @@ class SubscriptionStore:
         return [_subscription(r) for r in rows]
 
     async def delivered_on(self, local_date: dt.date) -> set[int]:
-        """Subscriptions whose post for this local date is already in the ledger."""
+        """Subscriptions whose post for this local date is delivered (final)."""
         rows = await self.db.fetchall(
-            "SELECT subscription_id FROM deliveries WHERE local_date = ?",
+            "SELECT subscription_id FROM deliveries WHERE local_date = ? AND state = 'delivered'",
             (local_date.isoformat(),),
         )
         return {r[0] for r in rows}
 
-    async def record(
+    async def claim(
         self,
         subscription_id: int,
         local_date: dt.date,
-        chat_id: str,
-        message_ids: tuple[str, ...],
-        at: dt.datetime,
-    ) -> bool:
-        """Write the ledger row after the platform accepted; False if it was already there."""
+        owner: str,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> Claim | None:
+        """Take (subscription, local date) before anything is sent; None if it is not ours.
+
+        One row per pair: a second tick, job or process finds it taken. A claim whose lease
+        ran out (its process died) is taken over, with the pages it had recorded.
+        """
+        day = local_date.isoformat()
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT OR IGNORE INTO deliveries(subscription_id, local_date, delivered_at,"
-                " chat_id, message_ids) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO deliveries(subscription_id, local_date, state, claimed_by,"
+                " lease_until) VALUES (?, ?, 'claimed', ?, ?)"
+                " ON CONFLICT(subscription_id, local_date) DO UPDATE SET"
+                " claimed_by = excluded.claimed_by, lease_until = excluded.lease_until"
+                " WHERE deliveries.state = 'claimed' AND (deliveries.lease_until IS NULL"
+                " OR deliveries.lease_until <= ? OR deliveries.claimed_by = excluded.claimed_by)",
+                (subscription_id, day, owner, _stamp(now + lease), _stamp(now)),
+            )
+            if cur.rowcount == 0:
+                return None
+            rows = await conn.execute_fetchall(
+                "SELECT page, outcome, chat_id, message_id FROM delivery_pages"
+                " WHERE subscription_id = ? AND local_date = ? ORDER BY page",
+                (subscription_id, day),
+            )
+        pages = tuple(PageRecord(r[0], r[1], r[2], r[3]) for r in rows)
+        return Claim(subscription_id, local_date, owner, pages)
+
+    async def record_page(
+        self,
+        claim: Claim,
+        record: PageRecord,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        *,
+        last: bool,
+    ) -> None:
+        """Write what the platform said of one page; the last one closes the claim.
+
+        Also renews the lease, so a long post keeps its claim while it is being sent.
+        """
+        day = claim.local_date.isoformat()
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO delivery_pages(subscription_id, local_date, page,"
+                " outcome, chat_id, message_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    subscription_id,
-                    local_date.isoformat(),
-                    at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    chat_id,
-                    json.dumps(list(message_ids)),
+                    claim.subscription_id,
+                    day,
+                    record.page,
+                    record.outcome,
+                    record.chat_id,
+                    record.message_id,
+                    _stamp(now),
                 ),
             )
-            return cur.rowcount > 0
+            if last:
+                await conn.execute(
+                    "UPDATE deliveries SET state = 'delivered', claimed_by = NULL,"
+                    " lease_until = NULL, delivered_at = ?, chat_id = ?, message_ids ="
+                    " (SELECT json_group_array(message_id) FROM (SELECT message_id"
+                    "  FROM delivery_pages WHERE subscription_id = ? AND local_date = ?"
+                    "  AND message_id IS NOT NULL ORDER BY page))"
+                    " WHERE subscription_id = ? AND local_date = ?",
+                    (
+                        _stamp(now),
+                        record.chat_id,
+                        claim.subscription_id,
+                        day,
+                        claim.subscription_id,
+                        day,
+                    ),
+                )
+            else:
+                await conn.execute(
+                    "UPDATE deliveries SET lease_until = ? WHERE subscription_id = ?"
+                    " AND local_date = ? AND claimed_by = ? AND state = 'claimed'",
+                    (_stamp(now + lease), claim.subscription_id, day, claim.owner),
+                )
+
+    async def release(self, claim: Claim) -> None:
+        """Give a claim back (the post failed for now): the next tick may resume it."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL"
+                " WHERE subscription_id = ? AND local_date = ? AND claimed_by = ?"
+                " AND state = 'claimed'",
+                (claim.subscription_id, claim.local_date.isoformat(), claim.owner),
+            )
 
     async def ledger(self) -> list[tuple[int, str]]:
         """(subscription id, local date) of every post delivered, oldest first."""
         rows = await self.db.fetchall(
-            "SELECT subscription_id, local_date FROM deliveries"
+            "SELECT subscription_id, local_date FROM deliveries WHERE state = 'delivered'"
             " ORDER BY local_date, subscription_id"
         )
         return [(r[0], r[1]) for r in rows]

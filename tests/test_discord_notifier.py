@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core import Core
-from bot.notify import ChatGone, DeliveryFailed
+from bot.notify import ChatGone, DeliveryFailed, send_all
 from bot.replies import Line, Reply
 from storage.models import PartialDate
 from tests.emulators.discord_api import DiscordEmulator
@@ -41,7 +41,7 @@ DIGEST = Reply(
 
 async def test_posts_an_embed_without_mentions(core: Core, emu: DiscordEmulator) -> None:
     async with running(core, emu) as svc:
-        delivery = await svc.notifier.send(str(CHANNEL), DIGEST)
+        delivery = await send_all(svc.notifier, str(CHANNEL), DIGEST, "k")
     [message] = emu.channel_messages(CHANNEL)
     assert svc.notifier.platform == "discord"
     assert delivery.chat_id == str(CHANNEL) and delivery.message_ids == (message.id,)
@@ -54,7 +54,7 @@ async def test_posts_an_embed_without_mentions(core: Core, emu: DiscordEmulator)
 async def test_long_digest_becomes_several_messages(core: Core, emu: DiscordEmulator) -> None:
     long = Reply(title="Long", lines=tuple(Line("word " * 150) for _ in range(40)))
     async with running(core, emu) as svc:
-        delivery = await svc.notifier.send(str(CHANNEL), long)
+        delivery = await send_all(svc.notifier, str(CHANNEL), long, "k")
     messages = emu.channel_messages(CHANNEL)
     assert len(delivery.message_ids) == len(messages) >= 2
     assert sum(len(m.embeds) for m in messages) >= 4
@@ -63,7 +63,7 @@ async def test_long_digest_becomes_several_messages(core: Core, emu: DiscordEmul
 async def test_rate_limit_is_waited_out(core: Core, emu: DiscordEmulator) -> None:
     emu.fail_next("POST", rf"/channels/{CHANNEL}/messages", 429, retry_after=0.05, times=2)
     async with running(core, emu) as svc:
-        delivery = await svc.notifier.send(str(CHANNEL), DIGEST)
+        delivery = await send_all(svc.notifier, str(CHANNEL), DIGEST, "k")
     statuses = [r.status for r in emu.requests if r.method == "POST" and "messages" in r.path]
     assert statuses == [429, 429, 200] and len(delivery.message_ids) == 1
 
@@ -83,7 +83,7 @@ async def test_gone_channel_marks_the_chat_inactive(
         else:
             emu.delete_channel(CHANNEL)
         with pytest.raises(ChatGone):
-            await svc.notifier.send(str(CHANNEL), DIGEST)
+            await send_all(svc.notifier, str(CHANNEL), DIGEST, "k")
         chat = await core.store.chats.get("discord", str(CHANNEL))
         assert chat is not None and not chat.active and str(status) in (chat.inactive_reason or "")
         posts = [r for r in emu.requests if r.method == "POST" and "messages" in r.path]
@@ -101,9 +101,9 @@ async def test_other_failures_are_worth_retrying(core: Core, emu: DiscordEmulato
     emu.fail_next("POST", rf"/channels/{CHANNEL}/messages", 400)
     async with running(core, emu) as svc:
         with pytest.raises(DeliveryFailed) as failed:
-            await svc.notifier.send(str(CHANNEL), DIGEST)
+            await send_all(svc.notifier, str(CHANNEL), DIGEST, "k")
         with pytest.raises(DeliveryFailed):
-            await svc.notifier.send("not-a-channel", DIGEST)
+            await send_all(svc.notifier, "not-a-channel", DIGEST, "k")
     assert not isinstance(failed.value, ChatGone)
     chat = await core.store.chats.get("discord", str(CHANNEL))
     assert chat is None or chat.active

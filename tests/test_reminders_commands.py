@@ -10,7 +10,7 @@ from bot.context import Caller, Chat
 from bot.core import Core
 from bot.notify import ChatGone, Delivery
 from bot.reminders.runner import Reminders
-from bot.reminders.schedule import JOB_PREFIX, ReminderScheduler
+from bot.reminders.schedule import DUE_JOB, ReminderScheduler
 from bot.replies import Reply
 from storage import bundle as bundles
 from storage.store import Store
@@ -88,31 +88,35 @@ class Recorder:
     def __init__(self) -> None:
         self.posts: list[tuple[str, Reply]] = []
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
-        self.posts.append((chat_id, reply))
-        return Delivery(chat_id=chat_id)
+    def pages(self, reply: Reply) -> list[Reply]:
+        return [reply]
+
+    async def send_page(self, chat_id: str, page: Reply, key: str) -> Delivery:
+        self.posts.append((chat_id, page))
+        return Delivery(chat_id=chat_id, message_ids=(str(len(self.posts)),))
 
 
 async def test_the_scheduler_builds_jobs_from_the_store(core: Core, store: Store, clock) -> None:
-    await say(core, "/subscribe 9:00")  # 2025-01-24 00:00 UTC is 09:00 KST: due now
+    clock.advance(-dt.timedelta(minutes=1))
+    await say(core, "/subscribe 9:00")  # at 08:59 KST
+    clock.advance(dt.timedelta(minutes=1))  # 2025-01-24 00:00 UTC is 09:00 KST: due now
     recorder = Recorder()
     scheduler = ReminderScheduler(Reminders(store, {"telegram": recorder}, clock))
     await scheduler.start()
     try:
         assert [r.title for _, r in recorder.posts] == ["Today, 24 January 2025"]  # at start
         jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
-        sub = await store.subscriptions.for_chat("telegram", "-100")
-        assert sub is not None and f"{JOB_PREFIX}{sub.id}" in jobs and "catch-up" in jobs
+        assert DUE_JOB in jobs and "catch-up" in jobs
         assert scheduler.scheduler._job_defaults["coalesce"] is True
         assert scheduler.scheduler._job_defaults["misfire_grace_time"] == 6 * 3600
         await say(core, "/subscribe 21:00 America/New_York")
         await scheduler.rebuild()
-        job = scheduler.scheduler.get_job(f"{JOB_PREFIX}{sub.id}")
+        job = scheduler.scheduler.get_job(DUE_JOB)
         trigger_next = job.trigger.get_next_fire_time(None, clock.now())
         assert trigger_next == dt.datetime(2025, 1, 24, 2, 0, tzinfo=dt.UTC)  # 21:00 EST
         await say(core, "/unsubscribe")
         await scheduler.rebuild()
-        assert scheduler.scheduler.get_job(f"{JOB_PREFIX}{sub.id}") is None
+        assert scheduler.scheduler.get_job(DUE_JOB) is None
         assert await Reminders(store, {"telegram": recorder}, clock).tick() == 0
     finally:
         scheduler.stop()
@@ -125,14 +129,19 @@ class GoneChat:
         self.store = store
         self.tries = 0
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+    def pages(self, reply: Reply) -> list[Reply]:
+        return [reply]
+
+    async def send_page(self, chat_id: str, page: Reply, key: str) -> Delivery:
         self.tries += 1
         await self.store.chats.gone("telegram", chat_id, "Telegram answered 403: kicked")
         raise ChatGone(f"chat {chat_id}: kicked")
 
 
 async def test_a_chat_that_is_gone_stops_its_subscription(core: Core, store: Store, clock) -> None:
+    clock.advance(-dt.timedelta(minutes=1))
     await say(core, "/subscribe 9:00")
+    clock.advance(dt.timedelta(minutes=1))
     platform = GoneChat(store)
     reminders = Reminders(store, {"telegram": platform}, clock)
     assert await reminders.tick() == 0

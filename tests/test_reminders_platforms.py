@@ -20,15 +20,16 @@ from tests.test_discord_adapter import CHANNEL, FAN, GUILD, MOD, configured_emul
 
 async def test_a_telegram_group_gets_its_digest_at_its_hour(tmp_path: Path) -> None:
     async with telegram_running(tmp_path) as bot:
+        clock = bot.core.clock
+        assert isinstance(clock, FixedClock)
+        clock.set(clock.now() - dt.timedelta(hours=1))  # subscribed at 08:00 KST
         bot.tg.set_chat_member(GROUP, 1001, "member")
         assert "Only chat admins" in await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU")
         bot.tg.set_chat_member(GROUP, 1002, "administrator")
         subscribed = await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU", user_id=1002)
         assert "Every day at 09:00 KST (Asia/Seoul), about IU." in subscribed
-        clock = bot.core.clock
-        assert isinstance(clock, FixedClock)
         reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
-        clock.set(clock.now().replace(hour=0) - dt.timedelta(minutes=1))
+        clock.set(dt.datetime(2025, 1, 23, 23, 59, tzinfo=dt.UTC))
         assert await reminders.tick() == 0  # 08:59 KST: not yet
         clock.set(clock.now() + dt.timedelta(minutes=1))
         assert await reminders.tick() == 1
@@ -41,6 +42,7 @@ async def test_a_telegram_group_gets_its_digest_at_its_hour(tmp_path: Path) -> N
 
 async def test_a_discord_channel_gets_its_digest_at_its_hour(core: Core, clock: FixedClock) -> None:
     async with configured_emulator() as emu, running(core, emu) as service:
+        clock.set(clock.now() - dt.timedelta(hours=1))  # subscribed at 08:00 KST
         refused = await emu.inject_slash_command(
             "subscribe", {"time": "9:00"}, guild_id=GUILD, channel_id=CHANNEL, user_id=FAN
         )
@@ -54,7 +56,7 @@ async def test_a_discord_channel_gets_its_digest_at_its_hour(core: Core, clock: 
         )
         assert "Every day at 09:00" in str((await emu.wait_for_callback(rec.id)).data)
         reminders = Reminders(core.store, {"discord": service.notifier}, clock)
-        clock.set(clock.now().replace(month=1, day=28))  # 09:00 KST, the Instagram record
+        clock.set(dt.datetime(2025, 1, 28, 0, 0, tzinfo=dt.UTC))  # 09:00 KST, the Instagram record
         assert await reminders.tick() == 1
         message = await emu.wait_for_message(CHANNEL)
         embed = message.embeds[0]

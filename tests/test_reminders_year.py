@@ -60,10 +60,13 @@ class FlakyPlatform:
         self.refusals = refusals
         self.accepted: Counter[tuple[str, str]] = Counter()
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+    def pages(self, reply: Reply) -> list[Reply]:
+        return [reply]
+
+    async def send_page(self, chat_id: str, page: Reply, key: str) -> Delivery:
         if self.rng.random() < self.refusals:
             raise DeliveryFailed("the platform is having a bad minute")
-        self.accepted[(chat_id, reply.title)] += 1
+        self.accepted[(chat_id, page.title)] += 1
         return Delivery(chat_id=chat_id, message_ids=(str(sum(self.accepted.values())),))
 
 
@@ -75,7 +78,7 @@ def says_something(facts: list[Fact], on: dt.date) -> bool:
     """The oracle: does anything about these facts fall on `on`?"""
     for fact in facts:
         d = fact.date
-        if d.day is None:
+        if d.day is None or not fact.happened:  # an "as of" status is never celebrated
             continue
         day = dt.date(d.year, d.month, d.day)
         if day.year < on.year:
@@ -84,8 +87,11 @@ def says_something(facts: list[Fact], on: dt.date) -> bool:
             if (day.month, day.day) == (2, 29) and (on.month, on.day) == (2, 28):
                 if not is_leap(on.year):
                     return True
+        until = fact.details.get("until") if fact.kind is FactKind.STATUS else None
+        ended = bool(until) and len(str(until)) == 10 and dt.date.fromisoformat(str(until)) <= on
         if fact.kind is not FactKind.MILESTONE and (on - day).days + 1 in DAY_COUNTS:
-            return True
+            if not ended:  # a status that has ended counts no more days
+                return True
         if (day - on).days in COUNTDOWNS:
             return True
         until = fact.details.get("until") if fact.kind is FactKind.STATUS else None
@@ -107,7 +113,7 @@ async def test_a_year_of_posts_exactly_once(store: Store) -> None:
         for name in names:
             ids.append((await core.resolver.resolve(name)).id)
         subs[chat] = await store.subscriptions.put(
-            "sim", chat, "group", chat, at, zone, tuple(ids), "sim:admin"
+            "sim", chat, "group", chat, at, zone, tuple(ids), "sim:admin", clock.now()
         )
 
     rng = random.Random(20281105)
@@ -176,7 +182,15 @@ async def test_a_post_older_than_the_grace_period_is_skipped_and_logged(
 
     clock = FixedClock(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))  # 09:00 KST
     await store.subscriptions.put(
-        "sim", "late", "group", "late", dt.time(9, 0), "Asia/Seoul", (), "sim:admin"
+        "sim",
+        "late",
+        "group",
+        "late",
+        dt.time(9, 0),
+        "Asia/Seoul",
+        (),
+        "sim:admin",
+        clock.now() - dt.timedelta(days=1),
     )
     platform = FlakyPlatform(random.Random(1), refusals=0.0)
 

@@ -219,6 +219,15 @@ async def test_a_store_from_before_the_kept_copies_is_filled_in_on_open(tmp_path
         conn.execute("DROP TABLE names_version")
         conn.execute("ALTER TABLE facts DROP COLUMN subject_refs")
         conn.execute("ALTER TABLE facts DROP COLUMN source_refs")
+        # ... and 0010's ledger (the old one-row-per-post deliveries table).
+        conn.execute("DROP TABLE delivery_pages")
+        conn.execute("DROP TABLE deliveries")
+        conn.execute(
+            "CREATE TABLE deliveries (subscription_id INTEGER NOT NULL, local_date TEXT NOT NULL,"
+            " delivered_at TEXT NOT NULL, chat_id TEXT NOT NULL,"
+            " message_ids TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (subscription_id, local_date))"
+        )
+        conn.execute("ALTER TABLE subscriptions DROP COLUMN owed_from")
         conn.execute("PRAGMA user_version = 7")
     conn.close()
     async with await Store.open(path) as again:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.notify import ChatGone, DeliveryFailed
+from bot.notify import ChatGone, DeliveryFailed, send_all
 from bot.replies import Line, Reply
 from tests.telegram_fixtures import GROUP, SUPERGROUP, Running, eventually, running
 
@@ -28,7 +28,7 @@ async def bot(tmp_path: Path):
 
 
 async def test_a_post_lands_escaped(bot: Running) -> None:
-    delivery = await bot.service.notifier.send(str(GROUP), POST)
+    delivery = await send_all(bot.service.notifier, str(GROUP), POST, "k")
     assert delivery.chat_id == str(GROUP) and len(delivery.message_ids) == 1
     (sent,) = bot.tg.sent_messages(GROUP)
     assert sent["text"] == "1 year ago today\nIU released <Love wins all> & V starred in its video"
@@ -37,14 +37,14 @@ async def test_a_post_lands_escaped(bot: Running) -> None:
 
 async def test_429_waits_exactly_retry_after(bot: Running) -> None:
     bot.tg.fail_next("sendMessage", "retry_after", retry_after=11, chat_id=GROUP, times=2)
-    delivery = await bot.service.notifier.send(str(GROUP), POST)
+    delivery = await send_all(bot.service.notifier, str(GROUP), POST, "k")
     assert bot.slept == [11, 11] and delivery.message_ids
 
 
 async def test_403_marks_the_chat_inactive_and_stops(bot: Running) -> None:
     bot.tg.kick_bot(GROUP)
     with pytest.raises(ChatGone):
-        await bot.service.notifier.send(str(GROUP), POST)
+        await send_all(bot.service.notifier, str(GROUP), POST, "k")
     chat = await bot.store.chats.get("telegram", str(GROUP))
     assert chat is not None and not chat.active and "403" in (chat.inactive_reason or "")
     sends = [c for c in bot.tg.calls if c.method == "sendMessage"]
@@ -53,7 +53,7 @@ async def test_403_marks_the_chat_inactive_and_stops(bot: Running) -> None:
 
 async def test_a_group_that_became_a_supergroup_is_followed(bot: Running) -> None:
     bot.tg.migrate_chat(GROUP, SUPERGROUP, inject=False)
-    delivery = await bot.service.notifier.send(str(GROUP), POST)
+    delivery = await send_all(bot.service.notifier, str(GROUP), POST, "k")
     assert delivery.chat_id == str(SUPERGROUP)
     assert bot.tg.sent_messages(SUPERGROUP) and not bot.tg.sent_messages(GROUP)
     assert await bot.store.chats.get("telegram", str(GROUP)) is None
@@ -97,7 +97,7 @@ async def test_being_removed_marks_the_chat_inactive_and_re_adding_revives_it(
 async def test_a_server_error_is_worth_retrying_later(bot: Running) -> None:
     bot.tg.fail_next("sendMessage", "server_error", chat_id=GROUP)
     with pytest.raises(DeliveryFailed) as caught:
-        await bot.service.notifier.send(str(GROUP), POST)
+        await send_all(bot.service.notifier, str(GROUP), POST, "k")
     assert not isinstance(caught.value, ChatGone)
     chat = await bot.store.chats.get("telegram", str(GROUP))
     assert chat is not None and chat.active

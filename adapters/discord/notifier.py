@@ -7,6 +7,7 @@ the bot: the chat is marked inactive once and `ChatGone` raised, so the schedule
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 
@@ -55,25 +56,33 @@ class DiscordNotifier:
         self.core = core
         self.on_gone = on_gone
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
-        """Post the reply's pages to the channel; return the ids of the messages it became."""
+    def pages(self, reply: Reply) -> list[list[discord.Embed]]:
+        return _batches(render(reply, self.core.zone))
+
+    async def send_page(self, chat_id: str, page: list[discord.Embed], key: str) -> Delivery:
+        """Post one message of embeds. Its nonce comes from `key` and discord.py sends it with
+        enforce_nonce, so a retry after a lost answer returns the first message, not a second.
+        """
         try:
             channel = self.client.get_partial_messageable(int(chat_id))
         except ValueError:
             raise DeliveryFailed(f"{chat_id!r} is not a Discord channel id") from None
-        sent: list[str] = []
-        for batch in _batches(render(reply, self.core.zone)):
-            try:
-                message = await channel.send(
-                    embeds=batch, allowed_mentions=discord.AllowedMentions.none()
-                )
-            except (discord.Forbidden, discord.NotFound) as exc:
-                reason = f"Discord answered {exc.status} ({exc.code}): {exc.text}"[:200]
-                await self.core.store.chats.gone("discord", chat_id, reason)
-                if self.on_gone is not None:
-                    self.on_gone(chat_id)
-                raise ChatGone(f"channel {chat_id}: {reason}") from exc
-            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                raise DeliveryFailed(f"channel {chat_id}: {exc}") from exc
-            sent.append(str(message.id))
-        return Delivery(chat_id=chat_id, message_ids=tuple(sent))
+        try:
+            message = await channel.send(
+                embeds=page, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce(key)
+            )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            reason = f"Discord answered {exc.status} ({exc.code}): {exc.text}"[:200]
+            await self.core.store.chats.gone("discord", chat_id, reason)
+            if self.on_gone is not None:
+                self.on_gone(chat_id)
+            raise ChatGone(f"channel {chat_id}: {reason}") from exc
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # Safe to send again, answer lost or not: the same nonce cannot make a second post.
+            raise DeliveryFailed(f"channel {chat_id}: {exc}") from exc
+        return Delivery(chat_id=chat_id, message_ids=(str(message.id),))
+
+
+def nonce(key: str) -> str:
+    """A Discord nonce (at most 25 characters) that names one page of one post for good."""
+    return str(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big"))

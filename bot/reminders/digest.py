@@ -40,6 +40,14 @@ def _names(fact: Fact) -> str:
     return ", ".join(s.name for s in fact.subjects) or "—"
 
 
+def _state(fact: Fact) -> str:
+    return str(fact.detail("state") or "their break")
+
+
+def _began(fact: Fact) -> str:
+    return f"{_names(fact)} began {_state(fact)}"
+
+
 def _until(fact: Fact) -> dt.date | None:
     try:
         return PartialDate.parse(str(fact.detail("until"))).as_date()
@@ -82,18 +90,29 @@ async def day_items(facts: FactStore, on: dt.date) -> DayItems:
     if (on.month, on.day) == (2, 28) and not _is_leap(on.year):
         month_days.append((2, 29))
     found, _ = await facts.facts_on_month_days(month_days, on.year, limit=1_000_000)
+    # The store hands out only facts that happened on their date: a status counts from when it
+    # began, never from the day a source saw it ("as of").
     for fact in found:
         years = anniversary_years(fact.date, on)
         if years:
             ago = "1 year ago today" if years == 1 else f"{years} years ago today"
-            items.append(Item(3, f"{ago}: {fact.summary}", fact))
-    # Day counts: the fact's own day is day 1.
+            what = _began(fact) if fact.kind is FactKind.STATUS else fact.summary
+            items.append(Item(3, f"{ago}: {what}", fact))
+    # Day counts: the fact's own day is day 1. A status that has ended counts no more days.
     starts = {on - dt.timedelta(days=n - 1): n for n in DAY_COUNTS}
     for fact in await facts.facts_on_dates(sorted(starts)):
         n = day_number(fact.date, on)
-        if fact.kind in COUNTED_KINDS and n in DAY_COUNTS:
-            text = f"The {n:,}{ordinal(n)[-2:]} day since: {fact.summary}"
-            items.append(Item(4, text, fact))
+        if fact.kind not in COUNTED_KINDS or n not in DAY_COUNTS:
+            continue
+        th = f"{n:,}{ordinal(n)[-2:]}"
+        if fact.kind is FactKind.STATUS:
+            until = _until(fact)
+            if until is not None and until <= on:
+                continue
+            text = f"The {th} day of {_names(fact)}'s {_state(fact)}"
+        else:
+            text = f"The {th} day since: {fact.summary}"
+        items.append(Item(4, text, fact))
     # Countdowns to future-dated facts, and to statuses expected to end.
     ahead = {on + dt.timedelta(days=k): k for k in COUNTDOWNS}
     for fact in await facts.facts_on_dates(sorted(ahead)):
@@ -105,7 +124,7 @@ async def day_items(facts: FactStore, on: dt.date) -> DayItems:
         if until is None:
             continue
         k = (until - on).days
-        state = str(fact.detail("state") or "their break")
+        state = _state(fact)
         if k == 0:
             text = f"{_names(fact)} is back today: {state} ends, active again from today"
             items.append(Item(0, text, fact, PartialDate.of(until)))

@@ -1,16 +1,19 @@
 """APScheduler drives the reminders; the store stays the source of truth.
 
-One job per active subscription fires at its next due instant (a trigger that asks
-`timing.next_due`, so clock changes are handled in one place), plus a catch-up job every few
-minutes that retries failed posts within the grace period. Jobs are rebuilt from the store at
-start and whenever a subscription changes. Each job only calls `Reminders.tick()`, which
-consults the ledger, so a job firing twice, late or early never posts twice.
+One job wakes at the next instant any subscription is due (a trigger that asks
+`timing.next_due` for each distinct time and zone, so clock changes are handled in one place),
+plus a catch-up job every few minutes that resumes failed posts within the grace period. The
+trigger is rebuilt from the store at start and whenever a subscription changes. Both jobs only
+call `Reminders.tick()`, which runs one at a time in a process and claims each post in the
+store, so 10,000 chats sharing 09:00 cost one tick, and a job firing twice, late or early, or
+in two processes, never posts twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,25 +26,26 @@ from bot.reminders.timing import next_due
 log = logging.getLogger(__name__)
 
 CATCH_UP_EVERY = dt.timedelta(minutes=5)
-JOB_PREFIX = "digest:"
+DUE_JOB = "due"
 
 
-class DigestTrigger(BaseTrigger):
-    """Fires once a local day at the subscription's time in its zone."""
+class DueTrigger(BaseTrigger):
+    """Fires at the next instant any of these (time, zone) pairs is due."""
 
-    __slots__ = ("at", "zone")
+    __slots__ = ("times",)
 
-    def __init__(self, at: dt.time, zone: str):
-        self.at = at
-        self.zone = zone
+    def __init__(self, times: Iterable[tuple[dt.time, str]]):
+        self.times = tuple(sorted(set(times)))
 
     def get_next_fire_time(self, previous_fire_time, now):
+        if not self.times:
+            return None
         after = previous_fire_time if previous_fire_time is not None else now
         after = max(after, now - dt.timedelta(seconds=1))
-        return next_due(after, self.at, ZoneInfo(self.zone))[1]
+        return min(next_due(after, at, ZoneInfo(zone))[1] for at, zone in self.times)
 
     def __str__(self) -> str:
-        return f"daily at {self.at:%H:%M} {self.zone}"
+        return f"daily at {len(self.times)} time(s)"
 
 
 class ReminderScheduler:
@@ -73,19 +77,21 @@ class ReminderScheduler:
         await self.rebuild()
 
     async def rebuild(self) -> None:
-        """One job per active subscription, from the store."""
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(JOB_PREFIX):
-                job.remove()
+        """The due job's trigger, from the times and zones of the active subscriptions."""
         subscriptions = await self.reminders.store.subscriptions.active()
-        for sub in subscriptions:
-            self.scheduler.add_job(
-                self.reminders.tick, DigestTrigger(sub.at, sub.zone), id=f"{JOB_PREFIX}{sub.id}"
-            )
-        log.info("reminders: %s subscription job(s) scheduled", len(subscriptions))
+        trigger = DueTrigger((sub.at, sub.zone) for sub in subscriptions)
+        if self.scheduler.get_job(DUE_JOB) is not None:
+            self.scheduler.remove_job(DUE_JOB)
+        if trigger.times:
+            self.scheduler.add_job(self.reminders.tick, trigger, id=DUE_JOB)
+        log.info(
+            "reminders: %s subscription(s) at %s distinct time(s)",
+            len(subscriptions),
+            len(trigger.times),
+        )
 
     def rebuild_soon(self) -> None:
-        """A subscription changed: rebuild the jobs on the loop (called from the store)."""
+        """A subscription changed: rebuild the trigger on the loop (called from the store)."""
         if self.scheduler.running:
             self.scheduler.add_job(self.rebuild, id="rebuild", replace_existing=True)
 
