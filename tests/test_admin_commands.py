@@ -284,6 +284,49 @@ async def test_undo_refuses_when_someone_changed_it_since(admin_core: Core, stor
     assert await dump(store) == before
 
 
+async def test_undo_walks_back_ones_own_changes_in_order(admin_core: Core, store: Store) -> None:
+    fact_id = await added_id(admin_core, ADD_MV)
+    assert not (await say(admin_core, f"/edit #{fact_id} date 2024-03-06 https://a.com/1")).error
+    assert not (await say(admin_core, f"/edit #{fact_id} value 100500000 https://a.com/2")).error
+
+    first = await say(admin_core, "/undo")  # the value
+    assert not first.error and "/undo again" in text_of(first)
+    fact = await store.facts.fact(fact_id)
+    assert fact is not None and fact.details["value"] == 100000000
+    assert fact.date.iso() == "2024-03-06"
+    second = await say(admin_core, "/undo")  # the date
+    assert not second.error, text_of(second)
+    fact = await store.facts.fact(fact_id)
+    assert fact is not None and fact.date.iso() == "2024-03-05"
+    third = await say(admin_core, "/undo")  # the add: kept, hidden
+    assert not third.error, text_of(third)
+    assert await store.facts.fact(fact_id) is None
+    assert "no change left" in text_of(await say(admin_core, "/undo"))
+
+
+async def test_undo_still_refuses_over_someone_elses_change_in_between(
+    admin_core: Core, store: Store
+) -> None:
+    fact_id = await added_id(admin_core, ADD_MV)
+    assert not (await say(admin_core, f"/edit #{fact_id} date 2024-03-06 https://a.com/1")).error
+    assert not (
+        await say(admin_core, f"/edit #{fact_id} value 7 https://a.com/bo", OTHER_ADMIN)
+    ).error
+    assert not (await say(admin_core, f"/edit #{fact_id} summary Ada again https://a.com/2")).error
+    assert not (await say(admin_core, "/undo")).error  # Ada's latest: nobody came after it
+    before = await dump(store)
+    reply = await say(admin_core, "/undo")  # Ada's date edit: Bo's value came after it
+    assert reply.error and "changed again after your change by Bo (change" in text_of(reply)
+    assert await dump(store) == before
+    # Once Bo takes his change back, nothing of anyone else's stands in the way.
+    assert not (await say(admin_core, "/undo", OTHER_ADMIN)).error
+    again = await say(admin_core, "/undo")
+    assert not again.error, text_of(again)
+    fact = await store.facts.fact(fact_id)
+    assert fact is not None and fact.date.iso() == "2024-03-05"
+    assert fact.details["value"] == 100000000 and fact.summary.startswith("Love wins all")
+
+
 async def test_remove_and_restore(admin_core: Core, store: Store) -> None:
     v_milestones = await ask(admin_core, "/milestone V")
     fact_id = v_milestones.lines[0].fact_id
