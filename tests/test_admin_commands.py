@@ -190,6 +190,29 @@ async def test_unknown_subject_offers_to_create_it_then_names_work_at_once(
     assert [li.fact_id for li in found.lines] == [fact_id]
 
 
+async def test_an_alias_another_artist_has_is_added_with_a_warning(admin_core: Core) -> None:
+    assert not (await say(admin_core, "/addsubject Jungkook member https://a.com/x BTS")).error
+    plain = await say(admin_core, "/addalias Jungkook JK https://a.com/x")
+    assert "/milestone JK now answers for Jungkook." in text_of(plain)
+
+    shared = await say(admin_core, "/addalias Jungkook Tae https://a.com/x")
+    said = text_of(shared)
+    assert not shared.error and "now answers for" not in said
+    assert "“Tae” is also a name of V (BTS)" in said
+    assert "/milestone Tae will ask which one is meant: Jungkook (BTS) or V (BTS)" in said
+    # What it said is what happens.
+    asked = await ask(admin_core, "/milestone Tae")
+    assert asked.error and "could be several people: Jungkook (BTS), V (BTS)" in text_of(asked)
+
+    # Written differently, the exact spelling answers for one; the others ask.
+    folded = await say(admin_core, "/addalias Jungkook taehyung https://a.com/x")
+    said = text_of(folded)
+    assert "/milestone taehyung answers for Jungkook" in said
+    assert "other spellings of it (like Taehyung) will ask which one is meant" in said
+    assert "Jungkook" in (await ask(admin_core, "/milestone taehyung")).title
+    assert "several people" in text_of(await ask(admin_core, "/milestone TAEHYUNG"))
+
+
 async def test_edit_each_kind_of_field(admin_core: Core, store: Store) -> None:
     fact_id = await added_id(admin_core, ADD_MV)
     for field, value, check in [
