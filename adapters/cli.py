@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import ValidationError
 
 from adapters import cli_admin as admin_cli
+from adapters import cli_backup as backup_cli
 from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         discord_cli.add_subcommands,
         reminders_cli.add_subcommands,
         admin_cli.add_subcommands,
+        backup_cli.add_subcommands,
     ):
         add_subcommands(sub)
     return parser

@@ -266,15 +266,33 @@ async def undo_last(ctx: Context) -> tuple[AuditEntry, int]:
     return entry, undo_id
 
 
+async def _since(
+    ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry
+) -> tuple[AuditEntry | None, int | None]:
+    """What came after a fact change: the first later change still standing (anyone's, not
+    undone), or None when every later change was undone again; and the version the fact has
+    if nothing but those recorded changes touched it.
+
+    A person's own later changes that they undid cancel out, so /undo walks back their
+    changes in order; someone else's change in between still stops it.
+    """
+    later = await ctx.store.audit.later_on_target(conn, entry)
+    ids = {e.id for e in later}
+    standing = next((e for e in later if e.undone_by is None and e.undoes not in ids), None)
+    last = later[-1] if later else entry
+    return standing, (last.after or {}).get("version")
+
+
 async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> int:
     store = ctx.store
     if entry.target_kind == "fact":
         fact_id = int(entry.target)
         current = await store.facts.fact_in(conn, fact_id)
-        after_version = (entry.after or {}).get("version")
-        if current is None or current.version != after_version:
+        standing, expected = await _since(ctx, conn, entry)
+        if current is None or standing is not None or current.version != expected:
+            by = f" by {standing.actor.name} (change {standing.id})" if standing else ""
             raise FanbotError(
-                f"Fact #{fact_id} was changed again after your change (see /history "
+                f"Fact #{fact_id} was changed again after your change{by} (see /history "
                 f"#{fact_id}), so I can't simply undo it; nothing was changed."
             )
         if entry.before is None:  # undoing an add: the fact is kept, hidden

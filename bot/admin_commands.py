@@ -74,9 +74,12 @@ def _opt(name: str, help: str, kind: ParamKind = ParamKind.TEXT, **options: Any)
     return Param(name, kind, help, required=False, max_length=MAX_VALUE + 100, **options)
 
 
+def _listed(words: list[str], last: str = "and") -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
 def _names(subjects: tuple[Subject, ...]) -> str:
-    names = [s.name for s in subjects]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return _listed([s.name for s in subjects])
 
 
 def _fact_number(text: str) -> int:
@@ -351,9 +354,34 @@ async def add_alias(ctx: Context, who: str, alias: str, source: str) -> Reply:
     src = parse_source(source)
     stored = await changes.change_alias(ctx, subject, name, True, src)
     b = ReplyBuilder(title=f"{subject.name} is also “{stored}”")
-    b.line(f"/milestone {stored} now answers for {subject.name}.")
+    b.line(await _what_the_alias_does(ctx, subject, stored))
     b.footer = "Recorded. /undo takes it back."
     return b.build()
+
+
+async def _what_the_alias_does(ctx: Context, subject: Subject, alias: str) -> str:
+    """What asking by the new alias does now: answer for the subject, or, where another artist
+    has that name too, ask which one is meant (the resolver's rule, said before a fan meets it)."""
+    resolver = ctx.core.resolver
+    others = await resolver.any_spelling(alias) - {subject.id}
+    if not others:
+        return f"/milestone {alias} now answers for {subject.name}."
+    shared = f"“{alias}” is also a name of {_listed(await resolver.labels(others))}"
+    exact = await resolver.find_ids(alias)
+    if len(exact) > 1:
+        meant = _listed(await resolver.labels(exact), "or")
+        return f"{shared}, so /milestone {alias} will ask which one is meant: {meant}."
+    folded = normalize_name(alias)
+    spellings = []
+    for other in sorted(others):
+        found = await resolver.subject(other)
+        names = (found.name, *found.aliases) if found else ()
+        spellings += [n for n in names if normalize_name(n) == folded and n != alias]
+    like = f" (like {spellings[0]})" if spellings else ""
+    return (
+        f"{shared}: /milestone {alias} answers for {subject.name} only written just so; "
+        f"other spellings of it{like} will ask which one is meant."
+    )
 
 
 @declare(

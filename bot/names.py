@@ -82,6 +82,16 @@ class NameResolver:
             return {index.by_slug[text]}
         return set(index.folded.get(normalize_name(text), ()))
 
+    async def any_spelling(self, text: str) -> set[int]:
+        """Subjects some spelling of this name names (its folded form): whom it may mean."""
+        index = await self._current()
+        return set(index.folded.get(normalize_name(text), ()))
+
+    async def labels(self, ids: set[int]) -> list[str]:
+        """'V (BTS)' for each, sorted: how a list tells two people of one name apart."""
+        index = await self._current()
+        return sorted(index.labels[i] for i in ids if i in index.labels)
+
     async def resolve(self, text: str) -> Subject:
         """One subject, or a FanbotError that lists the candidates or suggests spellings."""
         index = await self._current()

@@ -158,6 +158,18 @@ class AuditStore:
         row = await cur.fetchone()
         return _entry(row) if row else None
 
+    async def later_on_target(
+        self, conn: aiosqlite.Connection, entry: AuditEntry
+    ) -> list[AuditEntry]:
+        """Every entry on the same thing made after `entry`, oldest first (in the caller's
+        transaction, so what /undo checks is what it writes over)."""
+        cur = await conn.execute(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE target_kind = ? AND target = ? AND id > ?"
+            " ORDER BY id",
+            (entry.target_kind, entry.target, entry.id),
+        )
+        return [_entry(r) for r in await cur.fetchall()]
+
     async def for_target(self, target_kind: str, target: str, limit: int = 50) -> list[AuditEntry]:
         """A thing's entries, oldest first (the last `limit` of them)."""
         rows = await self.db.fetchall(

@@ -15,3 +15,7 @@ class StoreTooNew(StoreError):
 
 class ConflictError(StoreError):
     """A write that would break a rule of the data (a duplicate key, a missing subject)."""
+
+
+class BackupRefused(StoreError):
+    """A backup or restore that was refused; the message says why, and nothing was changed."""

@@ -190,6 +190,29 @@ async def test_unknown_subject_offers_to_create_it_then_names_work_at_once(
     assert [li.fact_id for li in found.lines] == [fact_id]
 
 
+async def test_an_alias_another_artist_has_is_added_with_a_warning(admin_core: Core) -> None:
+    assert not (await say(admin_core, "/addsubject Jungkook member https://a.com/x BTS")).error
+    plain = await say(admin_core, "/addalias Jungkook JK https://a.com/x")
+    assert "/milestone JK now answers for Jungkook." in text_of(plain)
+
+    shared = await say(admin_core, "/addalias Jungkook Tae https://a.com/x")
+    said = text_of(shared)
+    assert not shared.error and "now answers for" not in said
+    assert "“Tae” is also a name of V (BTS)" in said
+    assert "/milestone Tae will ask which one is meant: Jungkook (BTS) or V (BTS)" in said
+    # What it said is what happens.
+    asked = await ask(admin_core, "/milestone Tae")
+    assert asked.error and "could be several people: Jungkook (BTS), V (BTS)" in text_of(asked)
+
+    # Written differently, the exact spelling answers for one; the others ask.
+    folded = await say(admin_core, "/addalias Jungkook taehyung https://a.com/x")
+    said = text_of(folded)
+    assert "/milestone taehyung answers for Jungkook" in said
+    assert "other spellings of it (like Taehyung) will ask which one is meant" in said
+    assert "Jungkook" in (await ask(admin_core, "/milestone taehyung")).title
+    assert "several people" in text_of(await ask(admin_core, "/milestone TAEHYUNG"))
+
+
 async def test_edit_each_kind_of_field(admin_core: Core, store: Store) -> None:
     fact_id = await added_id(admin_core, ADD_MV)
     for field, value, check in [
@@ -282,6 +305,49 @@ async def test_undo_refuses_when_someone_changed_it_since(admin_core: Core, stor
     reply = await say(admin_core, "/undo")
     assert reply.error and "changed again" in text_of(reply)
     assert await dump(store) == before
+
+
+async def test_undo_walks_back_ones_own_changes_in_order(admin_core: Core, store: Store) -> None:
+    fact_id = await added_id(admin_core, ADD_MV)
+    assert not (await say(admin_core, f"/edit #{fact_id} date 2024-03-06 https://a.com/1")).error
+    assert not (await say(admin_core, f"/edit #{fact_id} value 100500000 https://a.com/2")).error
+
+    first = await say(admin_core, "/undo")  # the value
+    assert not first.error and "/undo again" in text_of(first)
+    fact = await store.facts.fact(fact_id)
+    assert fact is not None and fact.details["value"] == 100000000
+    assert fact.date.iso() == "2024-03-06"
+    second = await say(admin_core, "/undo")  # the date
+    assert not second.error, text_of(second)
+    fact = await store.facts.fact(fact_id)
+    assert fact is not None and fact.date.iso() == "2024-03-05"
+    third = await say(admin_core, "/undo")  # the add: kept, hidden
+    assert not third.error, text_of(third)
+    assert await store.facts.fact(fact_id) is None
+    assert "no change left" in text_of(await say(admin_core, "/undo"))
+
+
+async def test_undo_still_refuses_over_someone_elses_change_in_between(
+    admin_core: Core, store: Store
+) -> None:
+    fact_id = await added_id(admin_core, ADD_MV)
+    assert not (await say(admin_core, f"/edit #{fact_id} date 2024-03-06 https://a.com/1")).error
+    assert not (
+        await say(admin_core, f"/edit #{fact_id} value 7 https://a.com/bo", OTHER_ADMIN)
+    ).error
+    assert not (await say(admin_core, f"/edit #{fact_id} summary Ada again https://a.com/2")).error
+    assert not (await say(admin_core, "/undo")).error  # Ada's latest: nobody came after it
+    before = await dump(store)
+    reply = await say(admin_core, "/undo")  # Ada's date edit: Bo's value came after it
+    assert reply.error and "changed again after your change by Bo (change" in text_of(reply)
+    assert await dump(store) == before
+    # Once Bo takes his change back, nothing of anyone else's stands in the way.
+    assert not (await say(admin_core, "/undo", OTHER_ADMIN)).error
+    again = await say(admin_core, "/undo")
+    assert not again.error, text_of(again)
+    fact = await store.facts.fact(fact_id)
+    assert fact is not None and fact.date.iso() == "2024-03-05"
+    assert fact.details["value"] == 100000000 and fact.summary.startswith("Love wins all")
 
 
 async def test_remove_and_restore(admin_core: Core, store: Store) -> None:
