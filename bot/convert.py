@@ -143,15 +143,9 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
 
 
 async def _many_subjects(text: str, resolver: NameResolver) -> tuple:
-    """'V, IU' or 'V IU' or 'Kim Taehyung': commas split; else the whole, else each word."""
-    if "," in text:
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-    elif await resolver.find_ids(text):
-        parts = [text]
-    else:
-        parts = text.split()
+    """'V, IU' or 'V IU' or 'Kim Taehyung': each name resolved, at most 25, each once."""
     found = []
-    for part in parts[:25]:
+    for part in (await resolver.split_names(text))[:25]:
         subject = await resolver.resolve(part)
         if subject not in found:
             found.append(subject)
