@@ -132,15 +132,7 @@ def slugify(text: str, fallback: str) -> str:
 async def subjects_named(ctx: Context, text: str) -> tuple[Subject, ...]:
     """'IU' or 'IU, V': each name must be known; an unknown one offers /addsubject."""
     resolver = ctx.core.resolver
-    cleaned = clean_input(text)
-    if "," in cleaned:
-        parts = [p.strip() for p in cleaned.split(",") if p.strip()]
-    elif await resolver.find_ids(cleaned) or " " not in cleaned:
-        parts = [cleaned]
-    else:
-        words = cleaned.split()
-        known = [bool(await resolver.find_ids(w)) for w in words]
-        parts = words if all(known) else [cleaned]
+    parts = await resolver.split_names(clean_input(text))
     if not parts or not any(normalize_name(p) for p in parts):
         raise FanbotError("Say who it is about: a name such as IU, or several as “IU, V”.")
     if len(parts) > 10:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.commands import Command, Param, ParamKind
 from bot.errors import FanbotError
 from bot.text import shorten
+from bot.zones import looks_like_zone
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」"}
 _LOOKS = {
@@ -19,7 +20,6 @@ _LOOKS = {
     ParamKind.PARTIAL_DATE: re.compile(r"^\d{4}(-\d{1,2}){0,2}$"),
     ParamKind.INTEGER: re.compile(r"^[+-]?\d+$"),
     ParamKind.TIME: re.compile(r"^\d{1,2}(:\d{2})?\s*(am|pm)?$", re.I),
-    ParamKind.TIMEZONE: re.compile(r"^([A-Za-z_]+/[A-Za-z_+\-/0-9]+|UTC|GMT|Z)$", re.I),
     ParamKind.FACT: re.compile(r"^#?\d+$"),
 }
 
@@ -65,6 +65,8 @@ def _looks_like(param: Param, text: str) -> bool:
     pattern = _LOOKS.get(param.kind)
     if pattern is not None:
         return bool(pattern.match(text))
+    if param.kind is ParamKind.TIMEZONE:
+        return looks_like_zone(text)
     if param.kind is ParamKind.CHOICE:
         return text.lower() in {c.lower() for c in param.choices}
     return True

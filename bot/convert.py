@@ -5,27 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-import zoneinfo
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
-
-from rapidfuzz import process
 
 from bot.commands import Param, ParamKind
 from bot.errors import FanbotError
 from bot.names import NameResolver
 from bot.text import clean_input, shorten
+from bot.zones import parse_zone
 from storage.facts import FactStore
 from storage.models import InvalidDate, PartialDate
 
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.I)
-
-
-@cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 def parse_time(text: str) -> dt.time:
@@ -40,22 +31,6 @@ def parse_time(text: str) -> dt.time:
     if hour > 23 or minute > 59:
         raise FanbotError(f"“{text}” is not a time: hours go 0–23 and minutes 0–59.")
     return dt.time(hour, minute)
-
-
-def parse_zone(text: str) -> ZoneInfo:
-    name = text.strip()
-    if name.upper() in {"UTC", "Z", "GMT"}:
-        name = "UTC"
-    exact = {z.casefold(): z for z in _zones()}.get(name.casefold())
-    if exact:
-        return ZoneInfo(exact)
-    guesses = process.extract(name, _zones(), limit=3, score_cutoff=60)
-    hint = f" Did you mean {', '.join(g[0] for g in guesses)}?" if guesses else ""
-    raise FanbotError(
-        f"“{shorten(text, 40)}” is not a time zone I know; use a name like Asia/Seoul, "
-        f"America/New_York or UTC.{hint}",
-        suggestions=(),
-    )
 
 
 def parse_date(text: str) -> dt.date:
@@ -168,15 +143,9 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
 
 
 async def _many_subjects(text: str, resolver: NameResolver) -> tuple:
-    """'V, IU' or 'V IU' or 'Kim Taehyung': commas split; else the whole, else each word."""
-    if "," in text:
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-    elif await resolver.find_ids(text):
-        parts = [text]
-    else:
-        parts = text.split()
+    """'V, IU' or 'V IU' or 'Kim Taehyung': each name resolved, at most 25, each once."""
     found = []
-    for part in parts[:25]:
+    for part in (await resolver.split_names(text))[:25]:
         subject = await resolver.resolve(part)
         if subject not in found:
             found.append(subject)

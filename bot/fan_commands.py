@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rapidfuzz import fuzz, process
+
 from bot.commands import Command, Param, ParamKind, declare
 from bot.context import Context
 from bot.dates import anniversary_in, human, ordinal
 from bot.errors import FanbotError
+from bot.names import FUZZY_CUTOFF, SUGGESTIONS, NameResolver
 from bot.replies import Field, Reply, ReplyBuilder
 from bot.text import shorten
-from storage.models import Fact, FactKind, PartialDate, Subject
+from storage.models import Fact, FactKind, PartialDate, Subject, normalize_name
 
 MAX_LINES = 50  # a chat message is not a database dump; beyond this, say how many more
 
 WHO = Param(
     "who",
     ParamKind.SUBJECT,
-    "a name in any form: V, Taehyung, 뷔",
+    "a name in any form: V, Taehyung, 뷔; several as “V, IU”",
+    many=True,
     suggest="subjects",
     help_ko="이름 (V, 태형, 뷔)",
 )
@@ -45,13 +49,24 @@ def fact_text(fact: Fact) -> str:
     return text
 
 
-def _with_members(subject: Subject) -> list[int]:
+def _with_members(*subjects: Subject) -> list[int]:
     """A group answers for itself and its members (DESIGN: 'a group name answers for both')."""
-    return [subject.id, *(m.id for m in subject.members)]
+    ids: list[int] = []
+    for subject in subjects:
+        for sid in (subject.id, *(m.id for m in subject.members)):
+            if sid not in ids:
+                ids.append(sid)
+    return ids
 
 
-def _who(subject: Subject) -> str:
-    return f"{subject.name} and its members" if subject.members else subject.name
+def _who(subjects: tuple[Subject, ...]) -> str:
+    if len(subjects) == 1 and subjects[0].members:
+        return f"{subjects[0].name} and its members"
+    return ", ".join(s.name for s in subjects)
+
+
+def _names(subjects: tuple[Subject, ...]) -> str:
+    return ", ".join(s.name for s in subjects)
 
 
 def _more(builder: ReplyBuilder, shown: int, total: int, hint: str) -> None:
@@ -93,16 +108,16 @@ async def help_command(ctx: Context, command: str | None = None) -> Reply:
     name_ko="마일스톤",
     same_for_everyone=True,
 )
-async def milestone(ctx: Context, who: Subject) -> Reply:
-    facts = await ctx.store.facts.facts_about(_with_members(who), FactKind.MILESTONE, MAX_LINES + 1)
+async def milestone(ctx: Context, who: tuple[Subject, ...]) -> Reply:
+    facts = await ctx.store.facts.facts_about(
+        _with_members(*who), FactKind.MILESTONE, MAX_LINES + 1
+    )
     b = ReplyBuilder(title=f"Milestones of {_who(who)}")
     for fact in facts[:MAX_LINES]:
         b.fact(fact, fact_text(fact))
     if not facts:
-        b.line(
-            f"No milestones recorded for {who.name} yet. Try /release {who.name} "
-            f"or /status {who.name}."
-        )
+        names = _names(who)
+        b.line(f"No milestones recorded for {names} yet. Try /release {names} or /status {names}.")
     _more(b, MAX_LINES, len(facts), "Narrow it with /search.")
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
@@ -124,25 +139,24 @@ async def milestone(ctx: Context, who: Subject) -> Reply:
 )
 async def release(ctx: Context, who_or_title: str) -> Reply:
     resolver = ctx.core.resolver
-    ids = await resolver.find_ids(who_or_title)
-    if len(ids) == 1:
-        subject = await resolver.subject(next(iter(ids)))
-        assert subject is not None
+    subjects = await _each_named(resolver, who_or_title)
+    if subjects:
         facts = await ctx.store.facts.facts_about(
-            _with_members(subject), FactKind.RELEASE, MAX_LINES + 1
+            _with_members(*subjects), FactKind.RELEASE, MAX_LINES + 1
         )
-        b = ReplyBuilder(title=f"Releases of {_who(subject)}")
+        b = ReplyBuilder(title=f"Releases of {_who(subjects)}")
         if not facts:
-            b.line(f"No releases recorded for {subject.name} yet.")
+            b.line(f"No releases recorded for {_names(subjects)} yet.")
     else:
         facts = await ctx.store.facts.facts_with_release_title(who_or_title, MAX_LINES + 1)
         if not facts:
-            if len(ids) > 1:
+            if len(await resolver.find_ids(who_or_title)) > 1:
                 await resolver.resolve(who_or_title)  # raises: lists who it could be
-            suggestions = await resolver.suggest_labels(who_or_title)
+            titles = _similar(who_or_title, await ctx.store.facts.release_titles())
+            labels = await resolver.suggest_labels(who_or_title)
             raise FanbotError(
                 f"I know no release or artist called “{shorten(who_or_title, 60)}”.",
-                suggestions=tuple(suggestions),
+                suggestions=tuple([*titles, *labels][:SUGGESTIONS]),
             )
         b = ReplyBuilder(title=f"Releases: {shorten(who_or_title, 80)}")
     for fact in facts[:MAX_LINES]:
@@ -150,6 +164,28 @@ async def release(ctx: Context, who_or_title: str) -> Reply:
     _more(b, MAX_LINES, len(facts), "Narrow it with /search.")
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
+
+
+async def _each_named(resolver: NameResolver, text: str) -> tuple[Subject, ...]:
+    """The subjects `text` names, when each of its names is exactly one; else none."""
+    found: list[Subject] = []
+    for part in await resolver.split_names(text):
+        ids = await resolver.find_ids(part)
+        subject = await resolver.subject(next(iter(ids))) if len(ids) == 1 else None
+        if subject is None:
+            return ()
+        if subject not in found:
+            found.append(subject)
+    return tuple(found)
+
+
+def _similar(text: str, titles: list[str], limit: int = 3) -> list[str]:
+    """Release titles close to a misspelt one ("love wins al"), best first."""
+    folded = {title: normalize_name(title) for title in titles}
+    hits = process.extract(
+        normalize_name(text), folded, scorer=fuzz.WRatio, limit=limit, score_cutoff=FUZZY_CUTOFF
+    )
+    return [title for _folded, _score, title in hits]
 
 
 def status_text(fact: Fact, today: dt.date) -> str:
@@ -202,10 +238,10 @@ def _back_on(fact: Fact, today: dt.date) -> dt.date | None:
     name_ko="상태",
     same_for_everyone=True,
 )
-async def status(ctx: Context, who: Subject) -> Reply:
-    ids = _with_members(who)
+async def status(ctx: Context, who: tuple[Subject, ...]) -> Reply:
+    ids = _with_members(*who)
     facts = await ctx.store.facts.latest_about(ids, FactKind.STATUS)
-    names = {who.id: who.name, **{m.id: m.name for m in who.members}}
+    names = {s.id: s.name for subject in who for s in (subject, *subject.members)}
     latest: dict[int, Fact] = {}
     for fact in facts:  # newest first: the first seen per subject is its current status
         for ref in fact.subjects:
@@ -217,10 +253,11 @@ async def status(ctx: Context, who: Subject) -> Reply:
         fact = latest.get(sid)
         if fact is not None:
             b.fact(fact, f"{names[sid]}: {status_text(fact, today)}")
-        elif sid == who.id and not who.members:
-            b.line(f"No status recorded for {who.name} yet.")
-    if not latest and who.members:
-        b.line(f"No status recorded for {who.name} or its members yet.")
+    for subject in who:
+        family = {subject.id, *(m.id for m in subject.members)}
+        if not family & latest.keys():
+            members = " or its members" if subject.members else ""
+            b.line(f"No status recorded for {subject.name}{members} yet.")
     b.footer = _kst_footer(ctx)
     return b.build()
 

@@ -92,6 +92,21 @@ class NameResolver:
         index = await self._current()
         return sorted(index.labels[i] for i in ids if i in index.labels)
 
+    async def split_names(self, text: str) -> list[str]:
+        """'V, IU' and 'V IU' name two; 'Kim Taehyung' (or a typo of it) one.
+
+        Commas always split. Without them the words split only when the whole is no name and
+        every word is one, so a misspelt full name still gets its "did you mean".
+        """
+        cleaned = text.strip()
+        if "," in cleaned:
+            return [p.strip() for p in cleaned.split(",") if p.strip()]
+        words = cleaned.split()
+        if len(words) > 1 and not await self.find_ids(cleaned):
+            if all([await self.find_ids(w) for w in words]):
+                return words
+        return [cleaned]
+
     async def resolve(self, text: str) -> Subject:
         """One subject, or a FanbotError that lists the candidates or suggests spellings."""
         index = await self._current()

@@ -18,11 +18,11 @@ from bot.reminders.digest import day_items, digest
 from bot.reminders.runner import expand, zone_label
 from bot.reminders.timing import next_due
 from bot.replies import Reply, ReplyBuilder
+from bot.zones import describe_zone
 from storage.models import PartialDate, Subject
 from storage.subscriptions import Subscription
 
 DEFAULT_TIME = dt.time(9, 0)
-DEFAULT_ZONE = "Asia/Seoul"
 CHAT_ADMINS = frozenset({Role.CHAT_ADMIN})
 
 
@@ -54,7 +54,7 @@ async def _describe(ctx: Context, sub: Subscription) -> list[str]:
     Param(
         "zone",
         ParamKind.TIMEZONE,
-        "an IANA time zone, e.g. America/New_York (default KST)",
+        "a zone: America/New_York, KST, JST, UTC… (default: the bot's, KST unless set)",
         required=False,
     ),
     Param(
@@ -82,7 +82,7 @@ async def subscribe(
         ctx.chat.kind,
         ctx.chat.title,
         time or DEFAULT_TIME,
-        zone.key if zone else DEFAULT_ZONE,
+        (zone or ctx.zone).key,
         tuple(s.id for s in subjects),
         f"{ctx.caller.platform}:{ctx.caller.user_id}",
         ctx.clock.now(),
@@ -90,6 +90,7 @@ async def subscribe(
     b = ReplyBuilder(title="Subscribed")
     for line in await _describe(ctx, sub):
         b.line(line)
+    b.line(f"Time zone: {describe_zone(ZoneInfo(sub.zone), ctx.clock.now())}.")
     b.line("Days with nothing to say get no post. /preview shows what a day would bring.")
     return b.build()
 
@@ -136,7 +137,7 @@ async def unsubscribe(ctx: Context) -> Reply:
 )
 async def preview(ctx: Context, date: dt.date | None = None) -> Reply:
     sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)
-    zone = sub.zone if sub else DEFAULT_ZONE
+    zone = sub.zone if sub else ctx.zone.key
     on = date or ctx.clock.now().astimezone(ZoneInfo(zone)).date()
     subject_ids = sub.subject_ids if sub else ()
     reply = digest(
@@ -144,7 +145,7 @@ async def preview(ctx: Context, date: dt.date | None = None) -> Reply:
         await expand(ctx.store, subject_ids),
         zone_label(zone),
     )
-    note = "" if sub else " (no subscription here yet: every artist, KST)"
+    note = "" if sub else f" (no subscription here yet: every artist, {zone_label(zone)})"
     if reply is None:
         b = ReplyBuilder(title=f"Nothing on {human(PartialDate.of(on))}")
         b.line(f"Nothing falls on that day{note}, so there would be no post.")

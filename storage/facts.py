@@ -345,6 +345,14 @@ class FactStore:
         exact = [f for f in facts if normalize_name(str(f.detail("title", ""))) == norm]
         return (exact or facts)[:limit]
 
+    async def release_titles(self) -> list[str]:
+        """Every visible release's title, each once: what a misspelt title is matched against."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT json_extract(details, '$.title') FROM facts"
+            " WHERE kind = 'release' AND hidden = 0"
+        )
+        return [str(r[0]) for r in rows if r[0] is not None]
+
     async def search(self, text: str, limit: int = 25) -> list[Fact]:
         """Full-text search over summaries, details and subject names, best match first."""
         query = fts_query(text)

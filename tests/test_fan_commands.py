@@ -145,7 +145,7 @@ async def test_upcoming_counts_down_and_lists_anniversaries(core: Core, store: S
 
 async def test_unknown_name_suggests(core: Core) -> None:
     reply = await ask(core, "/milestone Taehyng")
-    assert reply.error and reply.usage == "/milestone WHO"
+    assert reply.error and reply.usage == "/milestone WHO…"
     assert "Did you mean: V (BTS)?" in text_of(reply)
 
 
@@ -176,7 +176,7 @@ async def test_help_lists_every_command_for_the_caller(core: Core) -> None:
     # A fan sees what a fan may use; admin and chat-admin commands stay out of their help.
     assert listed == {f"/{c.name}" for c in core.registry if c.permits(await core.roles_of(FAN))}
     one = await ask(core, "/help milestone")
-    assert one.title == "/milestone WHO"
+    assert one.title == "/milestone WHO…"
 
 
 @pytest.mark.parametrize(
@@ -219,3 +219,39 @@ async def test_only_allowed_roles_reach_a_handler(store: Store, clock) -> None:
     admin = Caller("telegram", "42", "Admin")
     assert not (await core.handle_line("/guarded y", admin, CONSOLE)).error
     assert calls == ["y"]
+
+
+@pytest.mark.parametrize("line", ["/milestone V, IU", "/milestone V IU", "/milestone 뷔, 아이유"])
+async def test_milestone_takes_several_names(core: Core, line: str) -> None:
+    reply = await ask(core, line)
+    assert not reply.error, text_of(reply)
+    assert reply.title == "Milestones of V, IU"
+    assert any("10 million likes" in line.text for line in reply.lines)
+
+
+async def test_status_takes_several_names_and_says_who_has_none(core: Core) -> None:
+    reply = await ask(core, "/status V, IU")
+    assert not reply.error, text_of(reply)
+    assert reply.title == "Status of V, IU"
+    assert any(line.text.startswith("V: military service") for line in reply.lines)
+    assert "No status recorded for IU yet." in text_of(reply)
+
+
+async def test_a_misspelt_full_name_still_gets_its_did_you_mean(core: Core) -> None:
+    reply = await ask(core, "/milestone Kim Taehyng")
+    assert reply.error and "“Kim Taehyng”" in text_of(reply)
+    assert "Did you mean: V (BTS)" in text_of(reply)
+
+
+async def test_release_of_several_artists(core: Core) -> None:
+    reply = await ask(core, "/release V, IU")
+    assert not reply.error, text_of(reply)
+    assert reply.title == "Releases of V, IU"
+    assert any("Love wins all" in line.text for line in reply.lines)
+
+
+@pytest.mark.parametrize("typed", ["love wins al", "Love wins alll", "lovewinsall!"])
+async def test_a_misspelt_release_title_gets_a_did_you_mean(core: Core, typed: str) -> None:
+    reply = await ask(core, f"/release {typed}")
+    assert reply.error
+    assert "Did you mean: Love wins all" in text_of(reply), text_of(reply)

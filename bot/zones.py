@@ -1,0 +1,121 @@
+"""Time zones as fans type them: IANA names (tzdata), and the few abbreviations that are safe.
+
+An abbreviation is accepted only when it means one offset that holds all year everywhere it is
+used, so a post never drifts by an hour at a daylight-saving change nobody named:
+
+- KST, JST, HKT, WIB: tzdata itself writes them for Asia/Seoul (and Pyongyang, the same
+  offset), Asia/Tokyo, Asia/Hong_Kong, Asia/Jakarta (and Pontianak), none with summer time;
+- UTC, GMT, Z: offset zero. GMT is read as UTC all year; London in summer is Europe/London;
+- SGT, PHT: Singapore and Philippine Time, as people write them (tzdata writes "+08" and
+  "PST"), one meaning each and no summer time.
+
+The abbreviations that people type but that name no one such zone (PST is Pacific and
+Philippine time; CST is US Central and China; IST is India, Ireland and Israel; EST, MST,
+BST, AEST and CEST are the standard or summer half of zones that change) get a message naming
+the IANA zones to use instead. tests/test_zones.py checks both tables against tzdata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import process
+
+from bot.errors import FanbotError
+from bot.text import shorten
+
+# abbreviation -> (IANA zone, what it stands for)
+ABBREVIATIONS: dict[str, tuple[str, str]] = {
+    "KST": ("Asia/Seoul", "Korea Standard Time"),
+    "JST": ("Asia/Tokyo", "Japan Standard Time"),
+    "HKT": ("Asia/Hong_Kong", "Hong Kong Time"),
+    "WIB": ("Asia/Jakarta", "Western Indonesia Time"),
+    "SGT": ("Asia/Singapore", "Singapore Time"),
+    "PHT": ("Asia/Manila", "Philippine Time"),
+    "UTC": ("UTC", "Coordinated Universal Time"),
+    "GMT": ("UTC", "Greenwich Mean Time, read as UTC all year"),
+    "Z": ("UTC", "Zulu time, UTC"),
+}
+
+# abbreviation -> the IANA zones it may mean (name, what it is there)
+AMBIGUOUS: dict[str, tuple[tuple[str, str], ...]] = {
+    "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
+    "PDT": (("America/Los_Angeles", "US Pacific"),),
+    "CST": (("America/Chicago", "US Central"), ("Asia/Shanghai", "China")),
+    "CDT": (("America/Chicago", "US Central"),),
+    "EST": (("America/New_York", "US Eastern"),),
+    "EDT": (("America/New_York", "US Eastern"),),
+    "MST": (("America/Denver", "US Mountain"), ("America/Phoenix", "Arizona")),
+    "IST": (("Asia/Kolkata", "India"), ("Europe/Dublin", "Ireland"), ("Asia/Jerusalem", "Israel")),
+    "BST": (("Europe/London", "British Summer Time"), ("Asia/Dhaka", "Bangladesh")),
+    "AEST": (("Australia/Sydney", "Sydney, Melbourne"), ("Australia/Brisbane", "Queensland")),
+    "CEST": (("Europe/Paris", "Central Europe"), ("Europe/Berlin", "Central Europe")),
+}
+
+_IANA_SHAPE = re.compile(r"^[A-Za-z_]+/[A-Za-z_+\-/0-9]+$")
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """Every IANA zone tzdata knows, by its case-folded name."""
+    return {z.casefold(): z for z in zoneinfo.available_timezones()}
+
+
+def looks_like_zone(text: str) -> bool:
+    """Whether a word at a zone's place is meant as one (so it is not read as a name)."""
+    word = text.strip()
+    return bool(_IANA_SHAPE.match(word)) or word.upper() in ABBREVIATIONS | AMBIGUOUS
+
+
+def parse_zone(text: str) -> ZoneInfo:
+    """An IANA name in any case, or an abbreviation of ABBREVIATIONS; FanbotError otherwise."""
+    name = text.strip()
+    upper = name.upper()
+    if upper in ABBREVIATIONS:
+        return ZoneInfo(ABBREVIATIONS[upper][0])
+    if upper in AMBIGUOUS:
+        options = AMBIGUOUS[upper]
+        listed = " or ".join(f"{zone} ({where})" for zone, where in options)
+        raise FanbotError(
+            f"“{upper}” names no one zone I can follow all year (it depends on where you are, "
+            f"or on summer time): use {listed}.",
+            suggestions=tuple(zone for zone, _ in options),
+        )
+    exact = _zones().get(name.casefold())
+    if exact:
+        return ZoneInfo(exact)
+    guesses = process.extract(name, list(_zones().values()), limit=3, score_cutoff=60)
+    hint = f" Did you mean {', '.join(g[0] for g in guesses)}?" if guesses else ""
+    raise FanbotError(
+        f"“{shorten(text, 40)}” is not a time zone I know; use a name like Asia/Seoul, "
+        f"America/New_York, or KST, JST, UTC.{hint}",
+        suggestions=(),
+    )
+
+
+def _offset(delta: dt.timedelta | None) -> str:
+    minutes = int((delta or dt.timedelta()).total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "−"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def describe_zone(zone: ZoneInfo, now: dt.datetime) -> str:
+    """'Asia/Tokyo — JST, UTC+09:00 all year': which zone a reply means, and how it moves."""
+    local = now.astimezone(zone)
+    year = local.year
+    offsets = {
+        dt.datetime(year, month, 15, 12, tzinfo=dt.UTC).astimezone(zone).utcoffset()
+        for month in (1, 7)
+    }
+    # Ours first: tzdata writes "+08" for Singapore and "PST" for Manila.
+    short = next((a for a, (z, _) in ABBREVIATIONS.items() if z == zone.key), None)
+    named = short or local.tzname() or ""
+    if not named[:1].isalpha() or named == zone.key:
+        named = ""
+    pieces = [p for p in (named, _offset(local.utcoffset())) if p]
+    moves = " now; it follows summer time" if len(offsets) > 1 else " all year"
+    return f"{zone.key} — {', '.join(pieces)}{moves}"
