@@ -72,9 +72,14 @@ async def a_lived_in_store(store: Store, clock: FixedClock) -> int:
     await say(core, "/subscribe 8:30pm America/New_York V, IU")
     subscription = await store.subscriptions.for_chat("telegram", "-100")
     assert subscription is not None
-    await store.subscriptions.record(
-        subscription.id, dt.date(2025, 1, 24), "-100", ("m1", "m2"), clock.now()
-    )
+    from storage.subscriptions import PageRecord
+
+    subs, lease = store.subscriptions, dt.timedelta(minutes=10)
+    claim = await subs.claim(subscription.id, dt.date(2025, 1, 24), "t", clock.now(), lease)
+    assert claim is not None
+    for page, last in ((0, False), (1, True)):
+        record = PageRecord(page, "accepted", "-100", f"m{page + 1}")
+        await subs.record_page(claim, record, clock.now(), lease, last=last)
     added = await say(core, ADD)
     fact_id = int(added.split("#")[1].split()[0])
     clock.advance(dt.timedelta(hours=1))

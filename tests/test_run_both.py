@@ -101,10 +101,9 @@ async def test_one_process_serves_telegram_and_discord(tmp_path: Path) -> None:
 async def test_a_refused_token_alone_ends_with_a_clear_message(tmp_path: Path) -> None:
     async with TelegramEmulator(token="999:the-real-one") as tg:
         proc = await _run(tmp_path, _env(tmp_path, tg, None))
-        try:
-            await asyncio.wait_for(proc.wait(), 30)
-        finally:
-            logged = await _stop(proc)
+        # Read while waiting: DEBUG output can fill the pipe, and a wait() alone then deadlocks.
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        logged = (out + err).decode()
     assert proc.returncode == 2, logged[-2000:]
     assert "Telegram refused TELEGRAM_BOT_TOKEN" in logged
     assert "no platform accepted its token" in logged
