@@ -7,13 +7,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from adapters import cli_admin as admin_cli
 from adapters import cli_backup as backup_cli
@@ -25,8 +25,10 @@ from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
 from bot.notify import Notifier
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.settings import load as load_settings
 from storage import bundle as bundles
+from storage.db import describe
 from storage.errors import StoreError
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fanbot")
 
+# The exit-code rule (README, "The fanbot command"): 0 answered (an empty answer too),
+# 1 the input or the output was refused, 2 fanbot could not start.
 EXIT_BAD_INPUT = 1
 EXIT_CANNOT_START = 2
 STARTUP_WAIT = 30.0  # seconds to wait for the adapters before scheduling; they keep trying
@@ -178,8 +182,19 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are bad input (exit 1), not "could not start" (exit 2).
+
+    Subcommand parsers are made of the same class, so the rule holds for every one.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="fanbot",
         description="A fan bot for releases, records and member status, on Discord, Telegram "
         "and the terminal. Settings come from the environment and .env (see .env.example).",
@@ -216,12 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        print(f"fanbot: a setting is wrong: {problems}", file=sys.stderr)
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
     level = settings.fanbot_log_level
     if (
@@ -235,6 +247,18 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
+    except sqlite3.Error as exc:  # the store failed after it opened (e.g. the disk filled up)
+        print(f"fanbot: {describe(settings.fanbot_db, exc)}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except BrokenPipeError:
+        # The reader left (`fanbot export - | head`): nothing to say, and no one to say it to.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        print(f"fanbot: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from dotenv.parser import parse_stream
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = Path(".env")  # in the working directory, like a relative FANBOT_DB
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ADMIN_PLATFORMS = ("discord", "telegram", "console")
+
+
+class SettingsError(Exception):
+    """A setting or the .env file is wrong; the message names where, and never a value."""
 
 
 class Settings(BaseSettings):
@@ -49,6 +59,27 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
+
+    @field_validator("fanbot_log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"unknown log level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("fanbot_admins")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            platform, _, user = (p.strip() for p in item.partition(":"))
+            if platform.lower() not in ADMIN_PLATFORMS or not user:
+                raise ValueError(
+                    f"{item!r} is not platform:id; write discord:123, telegram:456 or "
+                    "console:NAME, comma-separated"
+                )
+            if platform.lower() != "console" and not user.isdigit():
+                raise ValueError(f"{item!r}: a {platform} user id is a number")
         return value
 
     @field_validator(
@@ -109,3 +140,47 @@ class Settings(BaseSettings):
             for s in (self.telegram_bot_token, self.discord_token, self.telegram_webhook_secret)
             if s is not None and s.get_secret_value()
         ]
+
+
+def load(env_file: Path | None = ENV_FILE) -> Settings:
+    """The settings, or one SettingsError naming the setting or the .env line that is wrong."""
+    if env_file is not None:
+        check_env_file(env_file)
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise SettingsError(f"a setting is wrong: {problems}") from None
+
+
+def check_env_file(path: Path) -> None:
+    """Refuse a .env that would be read only in part: not UTF-8, or a line that is no NAME=value.
+
+    python-dotenv skips such a line with a warning, so the setting on it silently falls back
+    to its default. The message names the file, the line and the setting, never the value.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SettingsError(f"{path} cannot be read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SettingsError(
+            f"{path} line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            name = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)", binding.original.string)
+            dropped = f"{name.group(1).upper()} was not set from it" if name else "it sets nothing"
+            raise SettingsError(
+                f"{path} line {binding.original.line} is not NAME=value, so {dropped}; "
+                "fix or remove the line (quote a value with spaces)"
+            )

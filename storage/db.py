@@ -7,9 +7,12 @@ serves queries, so a reader never sees a write that is still in progress (WAL le
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -18,12 +21,13 @@ from typing import Any
 
 import aiosqlite
 
-from storage.errors import NotASQLiteFile, StoreError, StoreTooNew
+from storage.errors import NotASQLiteFile, StoreDamaged, StoreError, StoreReadOnly, StoreTooNew
 
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+QUICK_CHECK_SECONDS = 3.0  # the start-up integrity check stops after this long
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -63,31 +67,66 @@ def check_file(path: Path) -> None:
 class Database:
     """The SQLite file: a writer and a reader connection and the lock that orders writes."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        watcher: sqlite3.Connection,
+        created: bool = False,
+    ):
         self.path = path
+        self.created = created  # this open made the file (a new, empty store)
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self.commits = 0  # write transactions committed through this Database
-        # Asked only for PRAGMA data_version, in the event loop's thread: a ~2 µs call,
-        # where a trip to an aiosqlite thread costs fifty times that.
-        self._watcher = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._watcher = watcher
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """Open, check and migrate the file; any trouble is one StoreError naming file and reason.
+
+        Every connection opened here is closed again on failure: an open aiosqlite connection
+        is a worker thread that would keep the process alive after the error.
+        """
         path = Path(path)
         check_file(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
+        _check_writable(path)
+        created = not path.exists() or path.stat().st_size == 0
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create its folder: {exc.strerror}") from exc
+        opened: list[aiosqlite.Connection] = []
+        watcher: sqlite3.Connection | None = None
+        try:
+            writer = await _connect(path, opened)
             await _check_version(writer, path)
+            await _quick_check(writer, path)
             await writer.execute("PRAGMA journal_mode = WAL")
             await _migrate(writer, path)
-            reader = await _connect(path)
-        except BaseException:
-            await writer.close()
+            reader = await _connect(path, opened)
+            # Asked only for PRAGMA data_version, in the event loop's thread: a ~2 µs call,
+            # where a trip to an aiosqlite thread costs fifty times that.
+            watcher = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            watcher.execute("PRAGMA data_version").fetchone()
+        except BaseException as exc:
+            if watcher is not None:
+                watcher.close()
+            for conn in reversed(opened):
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(describe(path, exc)) from exc
             raise
-        return cls(path, writer, reader)
+        # Said even to `fanbot ask`: a new store made from the wrong folder looks like lost data.
+        if created:
+            hint = "" if path.is_absolute() else f" ({path} is relative to the working directory)"
+            log.warning("created a new store at %s%s", path.resolve(), hint)
+        else:
+            log.info("opened the store at %s", path.resolve())
+        return cls(path, writer, reader, watcher, created=created)
 
     async def close(self) -> None:
         self._watcher.close()
@@ -132,11 +171,10 @@ class Database:
         return int(row[0]) if row else 0
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-    except Exception as exc:  # sqlite3.OperationalError: unreadable, a directory, ...
-        raise StoreError(f"cannot open {path}: {exc}") from exc
+async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+    """A connection, added to `opened` before its first statement so a failure can close it."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    opened.append(conn)
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
@@ -145,11 +183,8 @@ async def _connect(path: Path) -> aiosqlite.Connection:
 
 
 async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
-    try:
-        async with conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-    except Exception as exc:  # "file is not a database" slips past the magic check when corrupt
-        raise NotASQLiteFile(f"{path} cannot be read as a SQLite database: {exc}") from exc
+    async with conn.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
     version = int(row[0]) if row else 0
     latest = latest_version()
     if version > latest:
@@ -159,24 +194,102 @@ async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
         )
 
 
+async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a damaged store before anything writes to it; give up checking after a while.
+
+    quick_check reads every page, so on a large store it is stopped after QUICK_CHECK_SECONDS
+    (a progress handler interrupts it): a start stays quick, and what it read was checked.
+    """
+    deadline = time.monotonic() + QUICK_CHECK_SECONDS
+    await conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        rows = await conn.execute_fetchall("PRAGMA quick_check(5)")
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        log.warning(
+            "stopped checking %s after %.0f s (a large store); the pages read were sound",
+            path,
+            QUICK_CHECK_SECONDS,
+        )
+        return
+    finally:
+        await conn.set_progress_handler(None, 0)
+    problems = [" ".join(str(row[0]).split()) for row in rows if str(row[0]) != "ok"]
+    if problems:
+        raise StoreDamaged(
+            f"{path} failed its integrity check ({problems[0]}); fanbot will not write to it "
+            f"and left it untouched. Restore a backup, or recover it: "
+            f"sqlite3 {path} .recover | sqlite3 recovered.db"
+        )
+
+
 async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
+    """Apply the pending migrations in one transaction: an upgrade lands whole or not at all."""
     async with conn.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     current = int(row[0]) if row else 0
-    for number, name, sql in migrations():
-        if number <= current:
-            continue
-        log.info("applying migration %s to %s", name, path)
-        # executescript would COMMIT first; run the statements inside one transaction instead.
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _statements(sql):
-                await conn.execute(statement)
+    pending = [(number, name, sql) for number, name, sql in migrations() if number > current]
+    if not pending:
+        return
+    # executescript would COMMIT first; run the statements inside one transaction instead.
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        for number, name, sql in pending:
+            log.info("applying migration %s to %s", name, path)
+            try:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"{path}: migration {name} failed ({exc}); the store was left as it was, "
+                    f"at schema {current}. Restore a backup or report this with the file."
+                ) from exc
             await conn.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            await conn.rollback()
-            raise
-        await conn.commit()
+    except BaseException:
+        await conn.rollback()
+        raise
+    await conn.commit()
+
+
+def _check_writable(path: Path) -> None:
+    """Say at start that the store cannot be written, rather than at the first change.
+
+    SQLite needs the file and its folder (the -wal and -shm files live beside it).
+    """
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        where = f"{path} is read-only (the file or the disk it is on)"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        where = f"{path}: its folder {folder} is read-only (the store's -wal file goes beside it)"
+    else:
+        return
+    raise StoreReadOnly(
+        f"{where}; fanbot writes to its store, so it did not start and left the file "
+        "untouched. Make it writable, or point FANBOT_DB at a writable copy."
+    )
+
+
+_REASONS = {  # SQLite's error names, from the most to the least specific
+    "SQLITE_NOTADB": "cannot be read as a SQLite database",
+    "SQLITE_CORRUPT": "is damaged",
+    "SQLITE_FULL": "cannot be written: the disk is full",
+    "SQLITE_READONLY": "is read-only",
+    "SQLITE_CANTOPEN": "cannot be opened",
+    "SQLITE_IOERR": "could not be read or written (is the disk full or failing?)",
+}
+
+
+def describe(path: Path, exc: sqlite3.Error) -> str:
+    """One line for an operator: which file, what is wrong with it, what fanbot did."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    reason = next((r for prefix, r in _REASONS.items() if name.startswith(prefix)), "failed")
+    advice = ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        advice = " Restore a backup, or point FANBOT_DB at another file."
+    return f"{path} {reason} ({exc}); fanbot left it untouched.{advice}"
 
 
 def _statements(sql: str) -> list[str]:

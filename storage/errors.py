@@ -13,6 +13,14 @@ class StoreTooNew(StoreError):
     pass
 
 
+class StoreDamaged(StoreError):
+    """The file opens but fails its integrity check: nothing may be written to it."""
+
+
+class StoreReadOnly(StoreError):
+    """The file or its folder cannot be written, so fanbot cannot serve from it."""
+
+
 class ConflictError(StoreError):
     """A write that would break a rule of the data (a duplicate key, a missing subject)."""
 

@@ -34,6 +34,7 @@ def run(args: list[str], tmp_path: Path, stdin: str | None = None, **env: str):
 
 @pytest.mark.parametrize("name", ["V", "뷔", "taehyung"])
 def test_ask_milestone(tmp_path: Path, name: str) -> None:
+    assert "created a new store" in run(["ask", "/help"], tmp_path).stderr
     result = run(["ask", f"/milestone {name}"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "10 million likes in 6 h 55 min" in result.stdout
@@ -43,6 +44,7 @@ def test_ask_milestone(tmp_path: Path, name: str) -> None:
 
 
 def test_ask_status_release_today(tmp_path: Path) -> None:
+    run(["ask", "/help"], tmp_path)  # creates the store (and says so on stderr)
     status = run(["ask", "/status V"], tmp_path)
     assert "military service" in status.stdout and "as" not in status.stderr
     release = run(["ask", "/release", "Love", "wins", "all"], tmp_path)
