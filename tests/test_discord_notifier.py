@@ -107,3 +107,16 @@ async def test_other_failures_are_worth_retrying(core: Core, emu: DiscordEmulato
     assert not isinstance(failed.value, ChatGone)
     chat = await core.store.chats.get("discord", str(CHANNEL))
     assert chat is None or chat.active
+
+
+async def test_a_page_sent_again_with_its_key_is_not_posted_twice(
+    core: Core, emu: DiscordEmulator
+) -> None:
+    """A retry after a lost answer: the same key gives the same nonce, Discord the same message."""
+    async with running(core, emu) as svc:
+        [page] = svc.notifier.pages(DIGEST)
+        first = await svc.notifier.send_page(str(CHANNEL), page, "7:2025-01-24:0")
+        again = await svc.notifier.send_page(str(CHANNEL), page, "7:2025-01-24:0")
+        other = await svc.notifier.send_page(str(CHANNEL), page, "7:2025-01-25:0")
+    assert first.message_ids == again.message_ids != other.message_ids
+    assert len(emu.channel_messages(CHANNEL)) == 2

@@ -182,6 +182,9 @@ class Callback(_Body):
         return self.data.get("choices") or []
 
 
+NONCE_WINDOW_S = 300  # Discord keeps a nonce for "a few minutes" for enforce_nonce
+
+
 @dataclass
 class SentMessage(_Body):
     """A message the bot created: ``message`` is its current state (content, embeds, flags and
@@ -193,6 +196,7 @@ class SentMessage(_Body):
     files: list[str] = field(default_factory=list)
     edits: list[Json] = field(default_factory=list)
     deleted: bool = False
+    created: float = field(default_factory=time.time)
 
     @property
     def _current(self) -> Json:
@@ -1043,6 +1047,16 @@ class DiscordEmulator:
                             files: list[str]) -> Json:
         channel, guild_id = self._find_channel(int(p["cid"]))
         _validate_message(body, files)
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            raise _form_error(("nonce",), "Must be 25 or fewer in length.")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord returns the message already created with this nonce (a few minutes).
+            for earlier in self.messages.values():
+                if (earlier.kind == "channel" and earlier.channel_id == channel["id"]
+                        and earlier.data.get("nonce") == nonce and not earlier.deleted
+                        and time.time() - earlier.created < NONCE_WINDOW_S):
+                    return earlier.message
         sent = self._new_message(body, files, channel["id"],
                                  str(guild_id) if guild_id else None, "channel", None)
         return sent.message
