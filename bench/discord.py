@@ -52,7 +52,7 @@ def _emulator() -> DiscordEmulator:
 
 FIXED_EMBED = discord.Embed(
     title="Milestones of V",
-    description="<t:1706410800:D> (28 January 2024 KST) · V's Instagram post with IU reached 10 "
+    description="28 January 2024 · V's Instagram post with IU reached 10 "
     "million likes in 6 h 55 min (#4) [1]",
 ).set_footer(text="Sources: [1] An article — 2024-01-28\nDates are KST calendar days.")
 

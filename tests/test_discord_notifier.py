@@ -47,7 +47,9 @@ async def test_posts_an_embed_without_mentions(core: Core, emu: DiscordEmulator)
     assert delivery.chat_id == str(CHANNEL) and delivery.message_ids == (message.id,)
     assert message.allowed_mentions == NO_MENTIONS
     embed = message.embeds[0]
-    assert embed["title"] == "On this day" and "<t:" in embed["description"]
+    assert embed["title"] == "On this day"
+    assert embed["description"].startswith("24 January 2024 · 1st anniversary")
+    assert "<t:" not in embed["description"]  # a KST day, not an instant in the reader's zone
     assert "@everyone" not in embed["description"] and "<@&" not in embed["description"]
 
 

@@ -163,7 +163,7 @@ class Responder:
     def _render(self, reply: Reply) -> list[discord.Embed]:
         kept = self._rendered.get(id(reply))
         if kept is None or kept[0] is not reply:
-            kept = self._rendered[id(reply)] = (reply, render(reply, self.core.zone))
+            kept = self._rendered[id(reply)] = (reply, render(reply))
         return kept[1]
 
     async def complete(

@@ -57,7 +57,7 @@ class DiscordNotifier:
         self.on_gone = on_gone
 
     def pages(self, reply: Reply) -> list[list[discord.Embed]]:
-        return _batches(render(reply, self.core.zone))
+        return _batches(render(reply))
 
     async def send_page(self, chat_id: str, page: list[discord.Embed], key: str) -> Delivery:
         """Post one message of embeds. Its nonce comes from `key` and discord.py sends it with

@@ -1,4 +1,7 @@
-"""A core Reply as Discord embeds: escaped, dated for each reader, paged within Discord's limits.
+"""A core Reply as Discord embeds: escaped, dated as KST calendar days, paged within limits.
+
+A fact's date is a calendar day (KST, the fandom's clock), not an instant, so it is written as a
+date: a `<t:…:D>` timestamp would show it in each reader's own zone, the day before in New York.
 
 Discord caps an embed at 6,000 characters in all, 4,096 in the description, 25 fields of at most
 1,024 characters and a 2,048-character footer. Pages are cut with the core's one splitter
@@ -7,15 +10,11 @@ Discord caps an embed at 6,000 characters in all, 4,096 in the description, 25 f
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import discord
 
 from bot.dates import human
 from bot.replies import Line, Reply, source_text
 from bot.text import shorten, split_pages
-from storage.models import PartialDate, Precision
 
 TITLE_MAX = 256
 DESCRIPTION_BUDGET = 3000  # of 4,096: leaves room in the 6,000 total for fields and footer
@@ -37,24 +36,10 @@ def escape(text: str) -> str:
     return text.replace("<#", "<\u200b#")
 
 
-def stamp(when: PartialDate, zone: ZoneInfo) -> str:
-    """A day as a Discord timestamp (each reader's own calendar) with the zone's date beside.
-
-    The instant is noon of that day in `zone`, so most readers see the same calendar day.
-    Dates known only to the month or year have no instant and stay plain text.
-    """
-    day = when.as_date()
-    if when.precision is not Precision.DAY or day is None:
-        return human(when)
-    noon = dt.datetime.combine(day, dt.time(12), tzinfo=zone)
-    label = "KST" if zone.key == "Asia/Seoul" else zone.key
-    return f"<t:{int(noon.timestamp())}:D> ({human(when)} {label})"
-
-
-def _line_text(line: Line, zone: ZoneInfo) -> str:
+def _line_text(line: Line) -> str:
     text = escape(line.text)
     if line.when is not None:
-        text = f"{stamp(line.when, zone)} · {text}"
+        text = f"{human(line.when)} · {text}"
     if line.fact_id is not None:
         text += f" (#{line.fact_id})"
     if line.refs:
@@ -87,9 +72,9 @@ def _footer(reply: Reply, refs: set[int], first: bool) -> str:
     return shorten(text, FOOTER_MAX)
 
 
-def _describe(reply: Reply, zone: ZoneInfo) -> list[tuple[str, set[int]]]:
+def _describe(reply: Reply) -> list[tuple[str, set[int]]]:
     """Description pages and the source numbers each cites; an overlong line is cut in pieces."""
-    items = [(_line_text(line, zone), set(line.refs)) for line in reply.lines]
+    items = [(_line_text(line), set(line.refs)) for line in reply.lines]
     if reply.usage:
         items.append((f"Usage: {escape(reply.usage)}", set()))
     pages: list[tuple[str, set[int]]] = []
@@ -103,10 +88,10 @@ def _describe(reply: Reply, zone: ZoneInfo) -> list[tuple[str, set[int]]]:
     return pages or [("", set())]
 
 
-def render(reply: Reply, zone: ZoneInfo) -> list[discord.Embed]:
+def render(reply: Reply) -> list[discord.Embed]:
     """The reply as one or more embed pages, each within every Discord embed limit."""
     title = shorten(escape(reply.title), TITLE_MAX) or "\u200b"
-    pages = [(desc, [], refs) for desc, refs in _describe(reply, zone)]
+    pages = [(desc, [], refs) for desc, refs in _describe(reply)]
     for name, value in _fields(reply):
         fields = pages[-1][1]
         used = sum(len(n) + len(v) for n, v in fields)
