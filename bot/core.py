@@ -131,13 +131,19 @@ class Core:
         except FanbotError as exc:
             return error_reply(exc.message, exc.usage or command.usage, exc.suggestions)
 
-    async def _context(self, command: Command, caller: Caller, chat: Chat) -> Context:
+    async def admit(self, command: Command, caller: Caller, chat: Chat) -> frozenset[Role]:
+        """The caller's roles if they may use the command in this chat; else the error saying
+        why. Adapters ask it before opening a form, so nobody fills one in to be refused."""
         roles = await self.roles_of(caller)
         if not command.permits(roles):
             who = " or ".join(sorted(r.value + "s" for r in command.allowed))
             raise NotAllowed(f"Only {who} can use /{command.name}; nothing was changed.")
         if chat.kind == "private" and not command.in_private and chat.platform != "console":
             raise FanbotError(f"/{command.name} works in a group or server, not in a private chat.")
+        return roles
+
+    async def _context(self, command: Command, caller: Caller, chat: Chat) -> Context:
+        roles = await self.admit(command, caller, chat)
         return Context(core=self, caller=caller, chat=chat, roles=roles)
 
     def _unknown(self, name: str) -> Reply:

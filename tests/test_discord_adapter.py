@@ -480,6 +480,24 @@ async def test_form_command_opens_a_prefilled_modal(extra_core: Core, emu: Disco
     assert calls == [("note", {"who": "V", "text": "first solo album", "when": None})]
 
 
+async def test_admin_form_does_not_open_for_a_fan(store: Store, clock: FixedClock) -> None:
+    """The form opens only for someone the core would let use the command: a fan is refused at
+    once, privately, instead of after typing every value in."""
+    admin_core = Core(store, clock, all_commands(), admins=frozenset({("discord", str(OWNER))}))
+    where = {"guild_id": GUILD, "channel_id": CHANNEL}
+    async with configured_emulator() as emu, running(admin_core, emu):
+        for name in ("addmilestone", "addrelease", "addstatus", "addevent", "addsubject"):
+            fan = await emu.inject_slash_command(name, user_id=FAN, **where)
+            refused = await emu.wait_for_callback(fan.id)
+            assert refused.type == 4 and refused.ephemeral, name
+            assert f"Only bot admins or editors can use /{name}" in description(refused), name
+        admin = await emu.inject_slash_command(
+            "addmilestone", {"who": "IU"}, user_id=OWNER, **where
+        )
+        modal = await emu.wait_for_callback(admin.id)
+    assert modal.type == 9
+
+
 async def test_slow_command_is_deferred_then_answered(
     extra_core: Core, emu: DiscordEmulator
 ) -> None:

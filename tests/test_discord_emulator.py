@@ -303,6 +303,38 @@ async def test_modal_submit_reaches_modal(emu: DiscordEmulator) -> None:
     assert got == ["comeback 10/21"] and saved.content == "saved"
 
 
+async def test_modal_outside_discords_rules_is_refused(emu: DiscordEmulator) -> None:
+    """A title over 45 characters, a pre-filled value over its max_length, a modal answering a
+    modal: Discord answers 400, so the emulator does, and nothing counts as answered."""
+    client = new_client()
+    tree = app_commands.CommandTree(client)
+    refused: list[discord.HTTPException] = []
+
+    def form(title: str, default: str) -> discord.ui.Modal:
+        modal = discord.ui.Modal(title=title, custom_id="form")
+        modal.add_item(discord.ui.TextInput(label="Note", custom_id="n", default=default,
+                                            max_length=10))
+        return modal
+
+    @tree.command(name="form", description="Open a form")
+    async def open_form(interaction: discord.Interaction, title: str, default: str) -> None:
+        try:
+            await interaction.response.send_modal(form(title, default))
+        except discord.HTTPException as exc:
+            refused.append(exc)
+            await interaction.response.send_message("refused", ephemeral=True)
+
+    async with running(client):
+        for title, default in (("t" * 46, "ok"), ("Fine", "x" * 11), ("Fine", "ok")):
+            rec = await emu.inject_slash_command("form", {"title": title, "default": default},
+                                                 guild_id=GUILD, user_id=FAN)
+            await emu.wait_for_callback(rec.id)
+        answers = [r.callback for r in emu.interactions.values() if r.callback]
+    assert [a.type for a in answers if a] == [4, 4, 9]
+    assert [(e.status, e.code) for e in refused] == [(400, 50035)] * 2
+    assert "title" in refused[0].text and "value" in refused[1].text
+
+
 async def test_channel_send_records_allowed_mentions(emu: DiscordEmulator) -> None:
     client = new_client()
     async with running(client):

@@ -20,6 +20,7 @@ from adapters.discord.render import render
 from bot.commands import Command
 from bot.context import Caller, Chat
 from bot.core import Core
+from bot.errors import FanbotError
 from bot.replies import Reply, error_reply
 from bot.text import shorten
 
@@ -118,6 +119,15 @@ class Responder:
             return
         await self.core.store.chats.ensure("discord", chat.id, chat.kind, chat.title)
         self._known_chats.add(chat.id)
+
+    async def may_use(self, interaction: discord.Interaction, command: Command) -> bool:
+        """Whether the caller may use the command here: asked before a form opens, so a fan is
+        refused at once (by the core, through `run`) instead of after filling it in."""
+        try:
+            await self.core.admit(command, caller_of(interaction), chat_of(interaction))
+        except FanbotError:
+            return False
+        return True
 
     async def run(
         self, interaction: discord.Interaction, command: Command, raw: Mapping[str, str | None]

@@ -69,7 +69,11 @@ def build_command(command: Command, responder: Responder) -> app_commands.Comman
 
     async def callback(interaction: discord.Interaction, **options: Any) -> None:
         raw = {name: None if value is None else str(value) for name, value in options.items()}
-        if command.form and fits_a_form(command, raw):
+        if (
+            command.form
+            and fits_a_form(command, raw)
+            and await responder.may_use(interaction, command)
+        ):
             await interaction.response.send_modal(CommandForm(responder, command, raw))
             return
         await responder.run(interaction, command, raw)

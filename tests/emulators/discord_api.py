@@ -987,6 +987,8 @@ class DiscordEmulator:
             _validate_message(data, files, partial=ctype == 7)
         if ctype == 8 and len(data.get("choices") or []) > 25:
             raise _form_error(("data", "choices"), "Must be 25 or fewer in length.")
+        if ctype == 9:
+            _validate_modal(data)
         rec.callback = Callback(data=data, interaction_id=rec.id, type=ctype, files=files)
         payload, resource_msg = rec.payload, None
         if ctype in (4, 5):
@@ -1173,6 +1175,58 @@ def _validate_message(data: Json, files: list[str], *, partial: bool = False) ->
     if not partial and not (content or embeds or data.get("components") or files
                             or data.get("sticker_ids") or data.get("poll")):
         raise ApiError(400, "Cannot send an empty message", 50006)
+
+
+def _validate_modal(data: Json) -> None:
+    """Discord's modal rules: a custom_id and a title of 1-45, one to five rows, each text input
+    within its limits (a pre-filled value no longer than its own max_length), no id twice."""
+    if not 1 <= len(data.get("custom_id") or "") <= 100:
+        raise _form_error(("data", "custom_id"), "Must be between 1 and 100 in length.")
+    if not 1 <= len(data.get("title") or "") <= 45:
+        raise _form_error(("data", "title"), "Must be between 1 and 45 in length.")
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= 5:
+        raise _form_error(("data", "components"), "Must be between 1 and 5 in length.")
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        path: tuple[str | int, ...] = ("data", "components", i)
+        if row.get("type") == 1:  # an action row holding one text input
+            inputs = row.get("components") or []
+            if len(inputs) != 1 or inputs[0].get("type") != 4:
+                raise _form_error((*path, "components"), "A modal row holds one text input.")
+            path, text_input, labelled = (*path, "components", 0), inputs[0], False
+        elif row.get("type") == 18:  # a label around one component
+            if not 1 <= len(row.get("label") or "") <= 45:
+                raise _form_error((*path, "label"), "Must be between 1 and 45 in length.")
+            path, text_input, labelled = (*path, "component"), row.get("component") or {}, True
+        else:
+            raise _form_error((*path, "type"), "Component type is invalid in a modal.")
+        custom_id = text_input.get("custom_id") or ""
+        if not 1 <= len(custom_id) <= 100 or custom_id in seen:
+            raise _form_error((*path, "custom_id"), "Must be unique and 1-100 in length.")
+        seen.add(custom_id)
+        if text_input.get("type") != 4:
+            continue  # a select inside a label: its own rules are not modelled here
+        _validate_text_input(text_input, path, labelled)
+
+
+def _validate_text_input(text_input: Json, path: Sequence[str | int], labelled: bool) -> None:
+    if text_input.get("style") not in (1, 2):
+        raise _form_error((*path, "style"), "Value must be one of (1, 2).")
+    if not labelled and not 1 <= len(text_input.get("label") or "") <= 45:
+        raise _form_error((*path, "label"), "Must be between 1 and 45 in length.")
+    low, high = text_input.get("min_length"), text_input.get("max_length")
+    if low is not None and not 0 <= low <= 4000:
+        raise _form_error((*path, "min_length"), "Must be between 0 and 4000.")
+    if high is not None and not 1 <= high <= 4000:
+        raise _form_error((*path, "max_length"), "Must be between 1 and 4000.")
+    if low is not None and high is not None and low > high:
+        raise _form_error((*path, "min_length"), "Must be less than or equal to max_length.")
+    if len(text_input.get("placeholder") or "") > 100:
+        raise _form_error((*path, "placeholder"), "Must be 100 or fewer in length.")
+    limit = min(4000, high or 4000)
+    if len(text_input.get("value") or "") > limit:
+        raise _form_error((*path, "value"), f"Must be {limit} or fewer in length.")
 
 
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
