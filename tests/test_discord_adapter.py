@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable
 
@@ -26,6 +27,7 @@ from bot.clock import FixedClock
 from bot.commands import Command, Param, ParamKind, Role
 from bot.context import Context
 from bot.core import Core
+from bot.errors import FanbotError
 from bot.replies import Field, Line, Reply
 from bot.settings import Settings
 from storage.models import NewSubject, PartialDate, Source, SubjectKind
@@ -138,12 +140,30 @@ async def _note(ctx: Context, who: object, text: str, when: object = None) -> Re
     return Reply(title="Noted", lines=(Line(f"{getattr(who, 'name', who)}: {text}"),))
 
 
-gate = asyncio.Event()
+gate = asyncio.Event()  # a fresh one per test (`slow_gate`): an Event binds to one loop
+
+
+@pytest.fixture
+def slow_gate() -> asyncio.Event:
+    """What /slow and /slowrefusal wait for before they answer."""
+    global gate
+    gate = asyncio.Event()
+    return gate
 
 
 async def _slow(ctx: Context) -> Reply:
     await gate.wait()
     return Reply(title="Finally", lines=(Line("done"),))
+
+
+async def _slow_private_pages(ctx: Context) -> Reply:
+    await gate.wait()
+    return dataclasses.replace(await _long(ctx), title="Just for you", private=True)
+
+
+async def _slow_refusal(ctx: Context) -> Reply:
+    await gate.wait()
+    raise FanbotError("Only for your eyes: that did not work.")
 
 
 EXTRA = [
@@ -170,6 +190,8 @@ EXTRA = [
         form=True,
     ),
     Command("slow", "Takes its time", (), _slow),
+    Command("slowrefusal", "Takes its time, then refuses", (), _slow_refusal),
+    Command("slowpages", "Takes its time, then pages privately", (), _slow_private_pages),
 ]
 
 
@@ -499,16 +521,56 @@ async def test_admin_form_does_not_open_for_a_fan(store: Store, clock: FixedCloc
 
 
 async def test_slow_command_is_deferred_then_answered(
-    extra_core: Core, emu: DiscordEmulator
+    extra_core: Core, emu: DiscordEmulator, slow_gate: asyncio.Event
 ) -> None:
-    gate.clear()
     async with running(extra_core, emu, defer_after=0.01):
         rec = await emu.inject_slash_command("slow", guild_id=GUILD, user_id=FAN)
         deferred = await emu.wait_for_callback(rec.id)
-        gate.set()
+        slow_gate.set()
         edited = await emu.wait_for_original_edit(rec.id)
     assert deferred.type == 5
     assert edited.embeds[0]["title"] == "Finally"
+
+
+async def test_private_answer_stays_private_after_a_defer(
+    extra_core: Core, emu: DiscordEmulator, slow_gate: asyncio.Event
+) -> None:
+    """The defer ("thinking…") is public; the error that comes later is for the asker only."""
+    async with running(extra_core, emu, defer_after=0.01):
+        rec = await emu.inject_slash_command(
+            "slowrefusal", guild_id=GUILD, channel_id=CHANNEL, user_id=FAN
+        )
+        deferred = await emu.wait_for_callback(rec.id)
+        slow_gate.set()
+        await emu.wait_for(lambda: rec.followups or (rec.original and rec.original.edits))
+    assert deferred.type == 5 and not deferred.ephemeral
+    assert rec.original is not None and not rec.original.edits, "the error replaced thinking…"
+    [answer] = rec.followups
+    assert answer.ephemeral and answer.embeds[0]["title"] == "Sorry"
+    assert "Only for your eyes" in answer.embeds[0]["description"]
+    assert rec.original is not None and rec.original.deleted  # no public "thinking…" left
+    shown_to_all = [
+        m for m in emu.messages.values() if not m.deleted and not m.ephemeral and m.embeds
+    ]
+    assert not any("Only for your eyes" in str(m.embeds) for m in shown_to_all)
+
+
+async def test_private_pages_after_a_defer_turn_in_the_follow_up(
+    extra_core: Core, emu: DiscordEmulator, slow_gate: asyncio.Event
+) -> None:
+    slow_gate.set()  # answers at once, but the defer comes first
+    async with running(extra_core, emu, defer_after=0):
+        rec = await emu.inject_slash_command("slowpages", guild_id=GUILD, user_id=FAN)
+        answer = await emu.wait_for_followup(rec.id)
+        buttons = answer.components[0]["components"]
+        press = await emu.inject_component(
+            buttons[2]["custom_id"], message_id=answer.id, user_id=FAN
+        )
+        turned = await emu.wait_for_callback(press.id)
+    assert emu.interaction(rec.id).callback.type == 5  # type: ignore[union-attr]
+    assert answer.ephemeral and answer.embeds[0]["title"] == "Just for you"
+    assert turned.type == 7 and "Page 2 of" in turned.embeds[0]["footer"]["text"]
+    assert "Page 2 of" in answer.embeds[0]["footer"]["text"]  # the follow-up itself turned
 
 
 async def test_stale_registered_command_gets_a_message(

@@ -12,6 +12,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -20,7 +21,9 @@ import pytest
 from discord import app_commands
 
 from tests.emulators.discord_api import (
+    EPHEMERAL,
     MANAGE_GUILD,
+    SUPPRESS_EMBEDS,
     DiscordEmulator,
     member,
     point_discord_py_at,
@@ -175,6 +178,52 @@ async def test_defer_then_edit_original_and_followup(emu: DiscordEmulator) -> No
     assert edited.embeds[0]["title"] == "Milestones"
     assert edited.flags == 0  # the "thinking" LOADING flag is gone once edited
     assert followup.content == "and one more thing" and followup.ephemeral
+
+
+async def test_deferred_answer_keeps_the_visibility_the_defer_chose(emu: DiscordEmulator) -> None:
+    """As on Discord (discord.py's `defer`: "whether the deferred message will eventually be
+    ephemeral"; a follow-up "makes this thinking state go away"): the first follow-up replaces a
+    public "thinking…" message and stays public, whatever its own flag; an edit cannot make a
+    message ephemeral; only once the thinking message is deleted is a follow-up its own."""
+    client = new_client()
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="public", description="Defers publicly")
+    async def public(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send("meant for one", ephemeral=True)
+        await interaction.followup.send("second", ephemeral=True)
+
+    @tree.command(name="private", description="Defers privately")
+    async def private(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await interaction.edit_original_response(content="still private")
+
+    @tree.command(name="deleted", description="Deletes the thinking message")
+    async def deleted(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.delete_original_response()
+        await interaction.followup.send("private after all", ephemeral=True)
+
+    async with running(client):
+        first = await emu.inject_slash_command("public", guild_id=GUILD, user_id=FAN)
+        await emu.wait_for_followup(first.id)
+        second = await emu.inject_slash_command("private", guild_id=GUILD, user_id=FAN)
+        await emu.wait_for_original_edit(second.id)
+        third = await emu.inject_slash_command("deleted", guild_id=GUILD, user_id=FAN)
+        await emu.wait_for_followup(third.id)
+        async with aiohttp.ClientSession() as http:
+            url = f"{emu.api_base}/webhooks/{APP_ID}/{first.token}/messages/@original"
+            async with http.patch(url, json={"flags": EPHEMERAL | SUPPRESS_EMBEDS}) as answer:
+                assert answer.status == 200
+    replaced = first.original
+    assert replaced is not None and replaced.content == "meant for one"
+    assert not replaced.ephemeral and replaced.flags == SUPPRESS_EMBEDS  # the edit kept it public
+    assert [(f.content, f.ephemeral) for f in first.followups] == [("second", True)]
+    assert second.original is not None and second.original.content == "still private"
+    assert second.original.ephemeral
+    assert third.original is not None and third.original.deleted
+    assert [(f.content, f.ephemeral) for f in third.followups] == [("private after all", True)]
 
 
 async def test_tree_sync_puts_commands_and_keeps_ids(emu: DiscordEmulator) -> None:

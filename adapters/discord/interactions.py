@@ -3,7 +3,7 @@
 One `Responder` serves every generated slash command, autocomplete, pager button and form, so
 the rules live in one place: the caller's Manage Server permission (read from the interaction,
 checked on every call), the chat row a later subscription needs, a defer when the core is slow,
-errors and help ephemeral, long answers paged with buttons.
+errors and help ephemeral (even after a defer), long answers paged with buttons.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Pager(discord.ui.View):
         self.owner_id = owner_id
         self.index = 0
         self.interaction: discord.Interaction | None = None
+        self.message: discord.WebhookMessage | None = None  # set when sent as a follow-up
         self._sync()
 
     def _sync(self) -> None:
@@ -92,11 +93,13 @@ class Pager(discord.ui.View):
         await self._show(interaction, self.index + 1)
 
     async def on_timeout(self) -> None:
-        if self.interaction is not None:
-            try:
+        try:
+            if self.message is not None:
+                await self.message.edit(view=None)
+            elif self.interaction is not None:
                 await self.interaction.edit_original_response(view=None)
-            except discord.HTTPException:
-                pass  # the message was deleted or the token expired: nothing to tidy
+        except discord.HTTPException:
+            pass  # the message was deleted or the token expired: nothing to tidy
 
 
 class Responder:
@@ -150,25 +153,41 @@ class Responder:
             reply = error_reply("Something went wrong on our side; nothing was changed.")
         finally:
             timer.cancel()
-        if deferring:
-            await deferring[0]
-        await self.show(interaction, reply)
+        thinking = await deferring[0] if deferring else None
+        await self.show(interaction, reply, deferred=thinking)
 
-    async def show(self, interaction: discord.Interaction, reply: Reply) -> None:
-        """Send a reply as embeds: ephemeral when private, with a pager when it has pages."""
+    async def show(
+        self,
+        interaction: discord.Interaction,
+        reply: Reply,
+        deferred: discord.InteractionCallbackResponse | None = None,
+    ) -> None:
+        """Send a reply as embeds: ephemeral when private, with a pager when it has pages.
+
+        A deferred answer's visibility was fixed by the defer (`deferred`): editing "thinking…"
+        cannot change it, and the first follow-up would only replace it. When the reply wants
+        the other visibility, the thinking message goes and the reply follows up on its own.
+        """
         pages = self._render(reply)
+        private = reply.private or reply.error
         extra: dict[str, Any] = {}
         pager = None
         if len(pages) > 1:
             pager = Pager(pages, interaction.user.id)
             pager.interaction = interaction
             extra["view"] = pager
-        if interaction.response.is_done():  # deferred: the answer replaces "thinking…"
+        if not interaction.response.is_done():
+            await interaction.response.send_message(embed=pages[0], ephemeral=private, **extra)
+        elif deferred is not None and deferred.is_ephemeral() == private:
             await interaction.edit_original_response(embed=pages[0], **extra)
         else:
-            await interaction.response.send_message(
-                embed=pages[0], ephemeral=reply.private or reply.error, **extra
+            if deferred is not None:
+                await interaction.delete_original_response()
+            message = await interaction.followup.send(
+                embed=pages[0], ephemeral=private, wait=True, **extra
             )
+            if pager is not None:
+                pager.message = message
 
     def _render(self, reply: Reply) -> list[discord.Embed]:
         kept = self._rendered.get(id(reply))

@@ -43,8 +43,12 @@ DEFAULT_EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (
 GUILDS_INTENT = 1 << 0
 GUILD_MEMBERS_INTENT = 1 << 1
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+SUPPRESS_EMBEDS = 1 << 2
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+#: The only flag an edit may set or clear; EPHEMERAL stays as the message was created (for a
+#: deferred answer: as the defer chose it).
+EDITABLE_FLAGS = SUPPRESS_EMBEDS
 
 _API_PREFIX = re.compile(r"^/api/v\d+(?P<path>/.*)$")
 _DEFAULT_ERRORS: dict[int, tuple[str, int]] = {
@@ -964,9 +968,10 @@ class DiscordEmulator:
                 msg[key] = data[key] if data[key] is not None else ([] if key != "content" else "")
         if "embeds" in data:
             msg["embeds"] = [{"type": "rich", **e} for e in data["embeds"] or []]
-        if "flags" in data and data["flags"] is not None:
-            msg["flags"] = int(data["flags"])
-        msg["flags"] = msg.get("flags", 0) & ~LOADING
+        flags = int(msg.get("flags") or 0)
+        if data.get("flags") is not None:
+            flags = (flags & ~EDITABLE_FLAGS) | (int(data["flags"]) & EDITABLE_FLAGS)
+        msg["flags"] = flags & ~LOADING
         msg["attachments"] = msg.get("attachments", []) + [
             _attachment(self._snowflake(), f) for f in files]
         msg["edited_timestamp"] = _now_iso()
@@ -1017,8 +1022,14 @@ class DiscordEmulator:
 
     async def _followup(self, request: web.Request, p: dict[str, str], body: Json,
                         files: list[str]) -> Json | None:
+        """A follow-up; the first one after a defer replaces the "thinking…" message instead,
+        keeping the ephemeral flag the defer chose (a follow-up's own flag cannot change it)."""
         rec = self._interaction_by_token(p["token"])
         _validate_message(body, files)
+        loading = rec.original
+        if loading is not None and not loading.deleted and loading.flags & LOADING:
+            msg = self._edit(loading, {k: v for k, v in body.items() if k != "flags"}, files)
+            return msg if request.query.get("wait") in ("1", "true", "True") else None
         sent = self._new_message(body, files, rec.payload["channel_id"],
                                  rec.payload.get("guild_id"), "followup", rec.id)
         rec.followups.append(sent)
@@ -1030,7 +1041,8 @@ class DiscordEmulator:
         if p["mid"] == "@original":
             sent = rec.original
         else:
-            sent = next((m for m in rec.followups if m.id == p["mid"]), None)
+            sent = next((m for m in [rec.original, *rec.followups]
+                         if m is not None and m.id == p["mid"]), None)
         if sent is None or sent.deleted:
             raise ApiError(404, "Unknown Message", 10008)
         return self._message_verb(request.method, sent, body, files)
