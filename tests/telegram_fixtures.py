@@ -45,6 +45,19 @@ class Running:
         assert call.ok, call.description
         return call.result["text"]
 
+    async def settled(self) -> None:
+        """Every update fetched so far has been handled (PTB's queue and workers are idle).
+
+        Updates run concurrently, so a later message's answer does not prove an earlier one
+        (answered with silence) is done; this does, before a test counts what was sent."""
+        app = self.service.app
+
+        async def idle() -> bool:
+            """PTB's update queue is empty and no handler is running"""
+            return app.update_queue.empty() and not app.update_processor.current_concurrent_updates
+
+        await eventually(idle)
+
     def sends(self, chat_id: int) -> list[ApiCall]:
         return [
             c

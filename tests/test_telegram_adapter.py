@@ -81,6 +81,7 @@ async def test_group_etiquette(bot: Running) -> None:
     bot.tg.inject_non_text_message(GROUP, "photo", caption="/milestone V")
     text = await bot.ask(GROUP, "/status V")  # the marker: everything before it is handled
     assert "military" in text.lower()
+    await bot.settled()
     assert len(bot.sends(GROUP)) == 2
 
 

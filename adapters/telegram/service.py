@@ -98,7 +98,7 @@ class TelegramService:
             MessageHandler(filters.StatusUpdate.MIGRATE & filters.UpdateType.MESSAGE, h.on_migrated)
         )
         # New messages only: an edited command is not asked again.
-        app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGES, h.on_command))
+        app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, h.on_command))
         app.add_handler(
             MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, h.on_text)
         )

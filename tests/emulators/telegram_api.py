@@ -353,6 +353,14 @@ def _decode(key: str, value: Any) -> Any:
         return value
 
 
+def _command_entities(text: str) -> list[dict[str, Any]]:
+    """The bot_command entity Telegram gives a user's text that starts with /command."""
+    if not text.startswith("/"):
+        return []
+    command = re.split(r"\s", text, maxsplit=1)[0]
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+
+
 def _chat_key(chat_id: Any) -> int | str:
     if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id):
         return int(chat_id)
@@ -583,9 +591,8 @@ class TelegramEmulator:
     ) -> dict[str, Any]:
         """A user's text message (channel_post in a channel); a leading /command gets its entity."""
         chat, user = self._actor(chat_id, chat_type, user_id, username, first_name, chat_title)
-        if entities is None and text.startswith("/"):
-            command = re.split(r"\s", text, maxsplit=1)[0]
-            entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        if entities is None:
+            entities = _command_entities(text)
         extra: dict[str, Any] = {"text": text}
         if entities:
             extra["entities"] = entities
@@ -604,7 +611,13 @@ class TelegramEmulator:
             "message_id": message_id, "from": user, "chat": chat, "date": int(self.clock()),
         }
         message.update(text=text, edit_date=int(self.clock()))
-        message.pop("entities", None)
+        # Telegram parses the new text's entities as it does a new message's: an edited
+        # "/milestone V" still carries its bot_command entity.
+        entities = _command_entities(text)
+        if entities:
+            message["entities"] = entities
+        else:
+            message.pop("entities", None)
         return self._queue("edited_message", message)
 
     def inject_non_text_message(
