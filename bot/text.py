@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 MAX_INPUT = 1000  # longer arguments are refused, not silently cut
+Length = Callable[[str], int]  # how a platform counts a text's length
 
 
 def clean_input(text: str) -> str:
@@ -33,40 +34,65 @@ def shorten(text: str, limit: int, ellipsis: str = "…") -> str:
     return cut.rstrip() + ellipsis
 
 
-def split_pages(blocks: Iterable[str], limit: int, joiner: str = "\n") -> list[str]:
-    """Pack blocks into pages of at most `limit` characters, never splitting a block that fits.
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts its limits (💜 and other astral: 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def split_pages(
+    blocks: Iterable[str], limit: int, joiner: str = "\n", length: Length = len
+) -> list[str]:
+    """Pack blocks into pages of at most `limit`, never splitting a block that fits.
 
     A block longer than a page is cut at line, then word boundaries. Every renderer uses this,
-    so Telegram's 4,096, Discord's 1,024-per-field and the console all page the same way.
+    so Telegram's 4,096, Discord's 1,024-per-field and the console all page the same way;
+    `length` is how the platform counts (Telegram: UTF-16 units). It must be additive: the
+    length of two strings joined is the sum of theirs, as for `len` and `utf16_len`.
     """
     pages: list[str] = []
-    current = ""
+    current, used = "", 0
+    gap = length(joiner)
     for block in blocks:
-        for piece in _fit(block, limit):
-            candidate = piece if not current else current + joiner + piece
-            if len(candidate) <= limit:
-                current = candidate
+        for piece in _fit(block, limit, length):
+            size = length(piece)
+            if not current:
+                current, used = piece, size
+            elif used + gap + size <= limit:
+                current, used = current + joiner + piece, used + gap + size
             else:
                 pages.append(current)
-                current = piece
+                current, used = piece, size
     if current or not pages:
         pages.append(current)
     return pages
 
 
-def _fit(block: str, limit: int) -> list[str]:
-    if len(block) <= limit:
+def _fit(block: str, limit: int, length: Length) -> list[str]:
+    if length(block) <= limit:
         return [block]
     out: list[str] = []
     rest = block
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
+    while length(rest) > limit:
+        fits = _fitting_prefix(rest, limit, length)
+        cut = rest.rfind("\n", 0, fits + 1)
         if cut <= 0:
-            cut = rest.rfind(" ", 0, limit + 1)
+            cut = rest.rfind(" ", 0, fits + 1)
         if cut <= 0:
-            cut = limit
+            cut = max(fits, 1)
         out.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         out.append(rest)
     return out
+
+
+def _fitting_prefix(text: str, limit: int, length: Length) -> int:
+    """The most characters of `text` whose length is within `limit` (binary search)."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if length(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low

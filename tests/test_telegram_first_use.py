@@ -9,7 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
+from bot.text import split_pages
+from storage.models import FactKind, NewFact, PartialDate, Source
+from tests.emulators.telegram_api import utf16_len
 from tests.telegram_fixtures import FAN, GROUP, Running, running
 
 
@@ -30,3 +35,64 @@ async def test_an_edited_command_is_not_answered_again(bot: Running) -> None:
     assert "Sources" in await bot.ask(FAN, "/sources #4")  # a marker after both edits
     await bot.settled()
     assert len(bot.sends(FAN)) == 2 and len(bot.sends(GROUP)) == 1
+
+
+async def emoji_facts(bot: Running, count: int = 50) -> None:
+    """Facts whose summaries are mostly emoji: 2 UTF-16 units each, 1 Python character."""
+    async with bot.store.db.transaction() as conn:
+        for n in range(count):
+            await bot.store.facts.upsert_fact(
+                conn,
+                NewFact(
+                    key=f"purple-{n}",
+                    kind=FactKind.EVENT,
+                    summary=f"Purple wave {n} " + "💜" * 150,
+                    date=PartialDate(2023, 1 + n % 12, 1 + n % 28),
+                    subjects=("v",),
+                    sources=(Source(f"Fan cam {n}", url=f"https://example.com/{n}"),),
+                ),
+            )
+
+
+async def test_emoji_heavy_pages_stay_within_telegrams_utf16_limit(bot: Running) -> None:
+    await emoji_facts(bot)
+    bot.tg.inject_message(FAN, "/search purple wave")
+    first = await bot.reply_to(FAN)
+    assert first.ok, first.description  # not "message is too long"
+    keyboard = first.params["reply_markup"]["inline_keyboard"][0]
+    total = int(keyboard[0]["text"].split(" / ")[1])
+    pages = [first.result["text"]]
+    message_id = first.result["message_id"]
+    key = keyboard[-1]["callback_data"].split(":")[1]
+    for index in range(1, total):
+        bot.tg.inject_callback_query(FAN, message_id, f"pg:{key}:{index}")
+        edit = await bot.tg.wait_for("editMessageText")
+        assert edit.ok, edit.description
+        pages.append(edit.result["text"])
+    assert all(utf16_len(p) <= 4096 for p in pages)
+    assert max(utf16_len(p) for p in pages) > 3800  # pages are filled, not cut short
+    shown = "\n".join(pages)
+    assert all(f"Purple wave {n} " + "💜" * 150 in shown for n in range(50))  # nothing lost
+
+
+async def test_the_emulator_refuses_what_telegram_refuses_in_utf16(bot: Running) -> None:
+    """Telegram counts the text after entity parsing, in UTF-16 units: so does the emulator."""
+    api = bot.service.app.bot
+    await api.send_message(FAN, "💜" * 2048)  # 2,048 characters, 4,096 units: the limit
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await api.send_message(FAN, "💜" * 2049)  # 2,049 characters, 4,098 units
+    escaped = "<b>" + "&amp;" * 4096 + "</b>"  # 20,487 characters of HTML, 4,096 shown
+    assert (await api.send_message(FAN, escaped, parse_mode=ParseMode.HTML)).text == "&" * 4096
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await api.send_message(FAN, "<i>💜</i>" + "&lt;" * 4095, parse_mode=ParseMode.HTML)
+
+
+def test_one_splitter_counts_as_the_platform_does() -> None:
+    blocks = [f"line {n} " + "💜" * 30 for n in range(40)]
+    pages = split_pages(blocks, 300, length=utf16_len)
+    assert all(utf16_len(p) <= 300 for p in pages) and len(pages) > 1
+    assert "\n".join(pages) == "\n".join(blocks)  # whole blocks, in order, nothing lost
+    assert split_pages(blocks, 300) != pages  # by Python characters the cut falls elsewhere
+    long_word = "💜" * 500  # no line or word boundary: cut between characters, never inside one
+    cut = split_pages([long_word], 301, length=utf16_len)
+    assert [utf16_len(p) for p in cut] == [300, 300, 300, 100] and "".join(cut) == long_word
