@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands import Command, Param, ParamKind
 from bot.errors import FanbotError
-from bot.text import shorten
+from bot.text import clean_input, shorten
 from bot.zones import looks_like_zone
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "「": "」"}
@@ -105,7 +105,7 @@ def parse_args(command: Command, rest: str) -> dict[str, str]:
         raw[param.name] = tokens[t].text
         t += 1
     if t < len(tokens):
-        extra = shorten(" ".join(tok.text for tok in tokens[t:]), 60)
+        extra = shorten(clean_input(" ".join(tok.text for tok in tokens[t:])), 60)
         raise FanbotError(
             f"/{command.name} takes {len(params) or 'no'} argument"
             f"{'' if len(params) == 1 else 's'}; I don't know what to do with “{extra}”.",

@@ -10,14 +10,14 @@ from rapidfuzz import process
 
 from bot.args import parse_args, split_command
 from bot.clock import Clock
-from bot.commands import Command, Param, Registry, Role
+from bot.commands import EVERYONE, Command, Param, Registry, Role
 from bot.context import Caller, Chat, Context
 from bot.convert import convert
 from bot.errors import FanbotError, NotAllowed
 from bot.names import Choice, NameResolver
 from bot.replies import Reply, error_reply
 from bot.store_watch import ANSWERS_KEPT, StoreWatch
-from bot.text import shorten
+from bot.text import clean_input, shorten
 from storage.errors import ConflictError
 from storage.store import Store
 
@@ -74,7 +74,7 @@ class Core:
             return error_reply(TYPE_A_COMMAND)
         command = self.registry.get(name)
         if command is None:
-            return self._unknown(name)
+            return await self._unknown(name, caller, chat)
         try:
             raw = parse_args(command, rest)
         except FanbotError as exc:
@@ -87,7 +87,7 @@ class Core:
         """Run a command with raw arguments by name (Discord options, parsed lines)."""
         command = self.registry.get(name)
         if command is None:
-            return self._unknown(name)
+            return await self._unknown(name, caller, chat)
         try:
             ctx = await self._context(command, caller, chat)
             key = self._answer_key(command, raw, ctx) if command.same_for_everyone else None
@@ -138,7 +138,7 @@ class Core:
         if not command.permits(roles):
             who = " or ".join(sorted(r.value + "s" for r in command.allowed))
             raise NotAllowed(f"Only {who} can use /{command.name}; nothing was changed.")
-        if chat.kind == "private" and not command.in_private and chat.platform != "console":
+        if not self.works_in(command, chat):
             raise FanbotError(f"/{command.name} works in a group or server, not in a private chat.")
         return roles
 
@@ -146,10 +146,26 @@ class Core:
         roles = await self.admit(command, caller, chat)
         return Context(core=self, caller=caller, chat=chat, roles=roles)
 
-    def _unknown(self, name: str) -> Reply:
-        close = process.extract(name, self.registry.names(), limit=3, score_cutoff=60)
+    @staticmethod
+    def works_in(command: Command, chat: Chat) -> bool:
+        """Whether the command can be used in this kind of chat (some need a group)."""
+        return command.in_private or chat.kind != "private" or chat.platform == "console"
+
+    async def _unknown(self, name: str, caller: Caller, chat: Chat) -> Reply:
+        """No such command: say so with the name made harmless (no control or bidi characters
+        reach a terminal or a chat), and suggest only commands this caller may use here."""
+        shown = shorten(clean_input(name), 40)
+        try:
+            roles = await self.roles_of(caller)
+        except Exception as exc:  # a store in trouble: still answer, offering fans' commands
+            log.warning("could not look up the caller's roles: %s", exc)
+            roles = EVERYONE
+        usable = [c.name for c in self.visible_commands(roles) if self.works_in(c, chat)]
+        close = process.extract(shown, usable, limit=3, score_cutoff=60) if shown else []
         return error_reply(
-            f"There is no command /{shorten(name, 40)}. /help lists the commands.",
+            f"There is no command /{shown}. /help lists the commands."
+            if shown
+            else "That is not a command. /help lists the commands.",
             suggestions=tuple(f"/{c[0]}" for c in close),
         )
 
