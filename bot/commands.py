@@ -78,6 +78,9 @@ class Command:
     # The answer depends only on the arguments, the day and the store (not on who asks or
     # where): the core keeps it until the store changes.
     same_for_everyone: bool = False
+    # Offered in /help and the menus (Telegram's menu, Discord's slash commands). /start is
+    # not: Telegram sends it by itself when someone opens the bot, so nobody needs to pick it.
+    listed: bool = True
 
     @property
     def usage(self) -> str:
@@ -108,6 +111,10 @@ class Registry:
 
     def names(self) -> list[str]:
         return list(self._commands)
+
+    def listed(self) -> list[Command]:
+        """The commands menus and /help offer (every one but those declared listed=False)."""
+        return [c for c in self._commands.values() if c.listed]
 
     def __iter__(self):
         return iter(self._commands.values())

@@ -65,7 +65,8 @@ class Core:
         return frozenset(roles)
 
     def visible_commands(self, roles: frozenset[Role]) -> list[Command]:
-        return [c for c in self.registry if c.permits(roles)]
+        """What /help lists and suggestions offer: the listed commands these roles may use."""
+        return [c for c in self.registry.listed() if c.permits(roles)]
 
     async def handle_line(self, line: str, caller: Caller, chat: Chat) -> Reply:
         """A typed line such as '/milestone V' (Telegram, console) to a Reply."""

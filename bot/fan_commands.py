@@ -83,18 +83,42 @@ def _more(builder: ReplyBuilder, shown: int, total: int, hint: str) -> None:
     Param("command", ParamKind.TEXT, "a command to explain", required=False),
 )
 async def help_command(ctx: Context, command: str | None = None) -> Reply:
-    commands = ctx.core.visible_commands(ctx.roles)
     if command:
         found = ctx.core.registry.get((command.lstrip("/").split() or [""])[0])
-        if found is None or found not in commands:
+        if found is None or not found.permits(ctx.roles):
             raise FanbotError(f"There is no command /{shorten(command, 40)} for you.")
         b = ReplyBuilder(title=found.usage)
         b.line(found.help)
         for p in found.params:
             b.fields.append(Field(p.metavar, p.help))
         return b.build()
-    b = ReplyBuilder(title="fanbot — releases, records and member status")
-    for c in commands:
+    return _command_list(ctx, ReplyBuilder(title="fanbot — releases, records and member status"))
+
+
+@declare(
+    "start",
+    "A welcome, and what I can answer",
+    Param(
+        "payload",
+        ParamKind.TEXT,
+        "what a t.me/…?start= link carried; fanbot welcomes everyone the same",
+        required=False,
+    ),
+    listed=False,
+)
+async def start(ctx: Context, payload: str | None = None) -> Reply:
+    """Telegram's first message from everyone who opens the bot (a deep link adds a payload)."""
+    b = ReplyBuilder(title="Welcome to fanbot")
+    b.line(
+        "Ask me about the releases, records and members' status of the artists you follow; "
+        "every answer shows its sources."
+    )
+    return _command_list(ctx, b)
+
+
+def _command_list(ctx: Context, b: ReplyBuilder) -> Reply:
+    """Every command the caller may use, with its usage and one-line help."""
+    for c in ctx.core.visible_commands(ctx.roles):
         b.line(f"{c.usage} — {c.help}")
     b.footer = "Names work in any form: V, Taehyung, 뷔. " + _kst_footer(ctx)
     return b.build()
@@ -375,4 +399,4 @@ async def sources(ctx: Context, fact: Fact) -> Reply:
 
 def fan_commands() -> list[Command]:
     """The read-only commands, in the order /help lists them."""
-    return [help_command, milestone, release, status, today, upcoming, search, sources]
+    return [help_command, start, milestone, release, status, today, upcoming, search, sources]

@@ -39,7 +39,7 @@ def shown(reply) -> str:
 
 
 async def test_every_command_answers_in_private_and_in_a_group(bot: Running) -> None:
-    for command in bot.core.registry:
+    for command in bot.core.registry.listed():  # /start: tests/test_telegram_first_use.py
         line = f"/{command.name} {EXAMPLES.get(command.name, '')}".strip()
         for chat_id, chat in (
             (FAN, Chat("telegram", str(FAN))),

@@ -12,10 +12,12 @@ import pytest
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.core import Core
 from bot.text import split_pages
 from storage.models import FactKind, NewFact, PartialDate, Source
+from tests.conftest import ask, text_of
 from tests.emulators.telegram_api import utf16_len
-from tests.telegram_fixtures import FAN, GROUP, Running, running
+from tests.telegram_fixtures import ADMIN, BOT, FAN, GROUP, Running, running
 
 
 @pytest.fixture
@@ -96,3 +98,31 @@ def test_one_splitter_counts_as_the_platform_does() -> None:
     long_word = "💜" * 500  # no line or word boundary: cut between characters, never inside one
     cut = split_pages([long_word], 301, length=utf16_len)
     assert [utf16_len(p) for p in cut] == [300, 300, 300, 100] and "".join(cut) == long_word
+
+
+async def test_start_welcomes_with_the_help_also_from_a_deep_link(bot: Running) -> None:
+    for line in ("/start", "/start abc-123_x", f"/start@{BOT} ref_instagram"):
+        text = await bot.ask(FAN, line)
+        assert text.startswith("Welcome to fanbot"), line
+        assert "/milestone WHO… — Records and milestones" in text and "Sorry" not in text
+        assert "/addstatus" not in text  # a fan's help: their commands only
+    assert "/addstatus WHO DATE STATE SOURCE" in await bot.ask(ADMIN, "/start")
+    assert (await bot.ask(GROUP, f"/start@{BOT} from-a-link")).startswith("Welcome to fanbot")
+    bot.tg.inject_message(GROUP, "/start")  # bare, in a group: any bot's, so nobody's
+    assert "military" in (await bot.ask(GROUP, "/status V")).lower()
+    await bot.settled()
+    assert len(bot.sends(GROUP)) == 2
+    assert not [c for c in bot.tg.calls if not c.ok]
+
+
+async def test_start_is_answered_but_not_offered(bot: Running) -> None:
+    """Telegram sends /start by itself; menus and /help offer what people pick."""
+    menus = [bot.tg.commands(), bot.tg.commands({"type": "chat", "chat_id": ADMIN})]
+    assert all(menu and "start" not in {c["command"] for c in menu} for menu in menus)
+    assert "/start" not in await bot.ask(FAN, "/help")
+    assert "A welcome" in await bot.ask(FAN, "/help start")
+
+
+async def test_start_in_the_console_is_the_same_welcome(core: Core) -> None:
+    reply = text_of(await ask(core, "/start"))
+    assert reply.startswith("Welcome to fanbot") and "/today [DATE]" in reply

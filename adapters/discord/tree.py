@@ -156,6 +156,6 @@ def build_tree(client: discord.Client, core: Core, responder: Responder) -> Fanb
     """Every core command as a global slash command on a new tree for `client`."""
     tree = FanbotTree(client)
     tree.responder = responder
-    for command in core.registry:
+    for command in core.registry.listed():
         tree.add_command(build_command(command, responder))
     return tree

@@ -2,8 +2,9 @@
 
 Nothing here knows a particular command: a message's /command is looked up in the core's
 registry, so a command added to the core answers on Telegram with no code in this package.
-Etiquette: another bot's command (/milestone@otherbot), an edited message, a sticker or an
-unknown command in a group get silence; in a private chat an unknown command gets a hint.
+Etiquette: another bot's command (/milestone@otherbot), an edited message, a sticker, a bare
+/start or an unknown command in a group get silence; in a private chat an unknown command gets
+a hint. /start (the core's welcome) answers in a private chat, and as /start@thisbot in a group.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ ADMIN_STATUSES = (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 INLINE_COMMANDS = ("milestone", "release", "status")
 PAGES_KEPT = 2048  # page sets whose buttons still work; older ones say "ask again"
 ADMIN_CHECK_SECONDS = 60.0
+START = "start"  # what Telegram sends when someone opens the bot (t.me/bot?start=… adds a word)
 
 
 def _given(command: Command, line: str) -> dict[str, str] | None:
@@ -112,6 +114,8 @@ class Handlers:
             return
         if command is None and not private:
             return  # in a group an unknown command is most likely another bot's
+        if name == START and not private and "@" not in message.text.split(maxsplit=1)[0]:
+            return  # every bot in a group has a /start: only /start@thisbot is ours
         await self._remember(where)
         caller = await self._caller(context, message, command)
         if command is not None and command.form:

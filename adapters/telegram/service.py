@@ -109,9 +109,10 @@ class TelegramService:
 
     async def _set_menus(self) -> None:
         """Everyone's commands by default; chat admins also see theirs; bot admins see all."""
-        everyone = [c for c in self.core.registry if Role.EVERYONE in c.allowed]
+        listed = self.core.registry.listed()
+        everyone = [c for c in listed if Role.EVERYONE in c.allowed]
         admins = everyone + [
-            c for c in self.core.registry if Role.CHAT_ADMIN in c.allowed and c not in everyone
+            c for c in listed if Role.CHAT_ADMIN in c.allowed and c not in everyone
         ]
         bot = self.app.bot
         for korean in (False, True):
@@ -126,9 +127,7 @@ class TelegramService:
             )
         for platform, user_id in self.settings.admins:
             if platform == "telegram" and user_id.lstrip("-").isdigit():
-                await bot.set_my_commands(
-                    menu(list(self.core.registry)), scope=BotCommandScopeChat(int(user_id))
-                )
+                await bot.set_my_commands(menu(listed), scope=BotCommandScopeChat(int(user_id)))
 
     async def start(self) -> None:
         app = self.app
