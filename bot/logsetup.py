@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
 REDACTED = "[REDACTED]"
+# Secrets no setting holds, found by their place: Discord's per-interaction tokens in the
+# URLs discord.py logs at DEBUG (/interactions/ID/TOKEN/callback, /webhooks/APP_ID/TOKEN/…),
+# and any "…token" field of a logged payload (the gateway's INTERACTION_CREATE carries one).
+_TOKEN_PLACES = re.compile(
+    r"(?P<keep>/(?:interactions|webhooks)/\d+/)[^/\s?#'\"]+"
+    r"|(?P<field>['\"]\w*token['\"]\s*:\s*['\"])[^'\"]+"
+)
+
+
+def _hide(match: re.Match[str]) -> str:
+    return (match.group("keep") or match.group("field")) + REDACTED
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces each secret in a record's final message (and traceback) with [REDACTED].
+    """Replaces each secret in a record's final message (and traceback) with [REDACTED]:
+    the configured ones (Settings.secrets()) and the tokens found by pattern (_TOKEN_PLACES).
 
     It sits on handlers, not loggers, so records from httpx, discord.py and
     python-telegram-bot (whose request URLs hold the Telegram token) pass through it too.
@@ -23,11 +36,9 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return _TOKEN_PLACES.sub(_hide, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
         redacted = self.redact(message)
         if redacted != message:

@@ -134,12 +134,16 @@ class Settings(BaseSettings):
         return frozenset(pairs)
 
     def secrets(self) -> list[str]:
-        """Values that must never reach a log line."""
-        return [
+        """Values that must never reach a log line, the webhook secret derived from the token
+        included (python-telegram-bot logs setWebhook's parameters at DEBUG)."""
+        values = [
             s.get_secret_value()
             for s in (self.telegram_bot_token, self.discord_token, self.telegram_webhook_secret)
             if s is not None and s.get_secret_value()
         ]
+        if self.telegram_bot_token is not None:
+            values.append(self.webhook_secret())
+        return values
 
 
 def load(env_file: Path | None = ENV_FILE) -> Settings:
