@@ -21,6 +21,7 @@ from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
 from adapters.lifecycle import settle, start_or_retry
+from adapters.web import cli as web_cli
 from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
@@ -90,7 +91,13 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     services: list[Service] = []
     reminders: ReminderScheduler | None = None
     starting: dict[asyncio.Task[bool], Service] = {}
+    website = None
     try:
+        try:  # beside the bots when FANBOT_WEB_PORT is set
+            website = await web_cli.start_beside(settings, core)
+        except web_cli.WebStartError as exc:
+            print(f"fanbot: {exc}", file=sys.stderr)
+            return EXIT_CANNOT_START
         for factory in service_factories():
             service = await factory(settings, core)
             if service is not None:
@@ -139,6 +146,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 await service.stop()
             except Exception:
                 log.exception("stopping the %s adapter failed", service.name)
+        if website is not None:
+            await website.stop()
         await core.store.close()
 
 
@@ -219,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         reminders_cli.add_subcommands,
         admin_cli.add_subcommands,
         backup_cli.add_subcommands,
+        web_cli.add_subcommands,
     ):
         add_subcommands(sub)
     return parser

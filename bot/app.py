@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.admin_commands import admin_commands
+from bot.calendar_command import calendar_command
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.core import Core
@@ -14,9 +15,15 @@ from bot.settings import Settings
 from storage.store import Store
 
 
-def all_commands() -> list[Command]:
-    """Every command the core serves; a feature adds its list here, once."""
-    return [*fan_commands(), *reminder_commands(), *admin_commands()]
+def all_commands(public_url: str | None = None) -> list[Command]:
+    """Every command the core serves; a feature adds its list here, once. `public_url` is
+    the website's address (FANBOT_PUBLIC_URL) that /calendar gives out."""
+    return [
+        *fan_commands(),
+        calendar_command(public_url),
+        *reminder_commands(),
+        *admin_commands(),
+    ]
 
 
 async def open_core(
@@ -32,7 +39,7 @@ async def open_core(
     return Core(
         store,
         clock or SystemClock(),
-        all_commands() if commands is None else commands,
+        all_commands(settings.fanbot_public_url) if commands is None else commands,
         zone=settings.zone,
         admins=settings.admins,
     )

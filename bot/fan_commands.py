@@ -13,6 +13,7 @@ from bot.errors import FanbotError
 from bot.names import FUZZY_CUTOFF, SUGGESTIONS, NameResolver
 from bot.replies import Field, Reply, ReplyBuilder
 from bot.text import shorten
+from storage.facts import FactStore
 from storage.models import Fact, FactKind, PartialDate, Subject, normalize_name
 
 MAX_LINES = 50  # a chat message is not a database dump; beyond this, say how many more
@@ -332,31 +333,41 @@ async def today(ctx: Context, date: dt.date | None = None) -> Reply:
 )
 async def upcoming(ctx: Context, days: int = 7) -> Reply:
     start = ctx.today()
-    end = start + dt.timedelta(days=days - 1)
-    window = [start + dt.timedelta(days=i) for i in range(days)]
-    month_days = sorted({(d.month, d.day) for d in window} | {(2, 29)})
-    candidates, _ = await ctx.store.facts.facts_on_month_days(month_days, end.year, 2000)
-    entries: list[tuple[dt.date, int, str, Fact]] = []
-    for fact in candidates:
-        for year in {start.year, end.year}:
-            when = anniversary_in(fact.date, year)
-            if when is not None and start <= when <= end and when.year > fact.date.year:
-                n = when.year - fact.date.year
-                entries.append((when, 1, f"{ordinal(n)} anniversary: {fact_text(fact)}", fact))
-    for fact in await ctx.store.facts.facts_dated_between(start, end, MAX_LINES):
-        when = fact.date.as_date()
-        assert when is not None
-        label = "D-day" if when == start else f"D-{(when - start).days}"
-        entries.append((when, 0, f"{label}: {fact_text(fact)}", fact))
-    entries.sort(key=lambda e: (e[0], e[1], e[3].id))
+    entries = await coming_up(ctx.store.facts, start, start + dt.timedelta(days=days - 1))
     b = ReplyBuilder(title=f"Coming up in the next {days} day{'s' if days != 1 else ''}")
-    for when, _, text, fact in entries[:MAX_LINES]:
+    for when, years, fact in entries[:MAX_LINES]:
+        if years:
+            text = f"{ordinal(years)} anniversary: {fact_text(fact)}"
+        else:
+            text = f"{'D-day' if when == start else f'D-{(when - start).days}'}: {fact_text(fact)}"
         b.fact(fact, text, when=PartialDate.of(when))
     if not entries:
         b.line("Nothing recorded falls in these days.")
     _more(b, MAX_LINES, len(entries), "Ask for fewer days.")
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
+
+
+async def coming_up(
+    facts: FactStore, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, int, Fact]]:
+    """(day, years, fact) from `start` to `end`: anniversaries (years since) and facts dated
+    in those days (years 0, a countdown), soonest first; /upcoming and the website's home."""
+    window = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    month_days = sorted({(d.month, d.day) for d in window} | {(2, 29)})
+    candidates, _ = await facts.facts_on_month_days(month_days, end.year, 2000)
+    entries: list[tuple[dt.date, int, Fact]] = []
+    for fact in candidates:
+        for year in {start.year, end.year}:
+            when = anniversary_in(fact.date, year)
+            if when is not None and start <= when <= end and when.year > fact.date.year:
+                entries.append((when, when.year - fact.date.year, fact))
+    for fact in await facts.facts_dated_between(start, end, MAX_LINES):
+        when = fact.date.as_date()
+        assert when is not None
+        entries.append((when, 0, fact))
+    entries.sort(key=lambda e: (e[0], e[1] > 0, e[2].id))
+    return entries
 
 
 @declare(

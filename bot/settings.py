@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(8443, ge=1, le=65535)
     telegram_webhook_secret: SecretStr | None = None
 
+    # The website and calendar feeds (adapters/web/): `fanbot web`, or beside the bots in
+    # `fanbot run` when FANBOT_WEB_PORT is set; links (and /calendar) use FANBOT_PUBLIC_URL.
+    fanbot_web_port: int | None = Field(None, ge=1, le=65535)
+    fanbot_web_host: str = "127.0.0.1"
+    fanbot_public_url: str | None = None
+
     discord_token: SecretStr | None = None
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
@@ -88,6 +94,21 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("fanbot_web_port", "fanbot_public_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("fanbot_public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("is the site's address, like https://fans.example.org")
+        return value
 
     @model_validator(mode="after")
     def _valid_shards(self) -> Settings:

@@ -324,10 +324,12 @@ class FactStore:
         )
         return [_fact(r) for r in rows]
 
-    async def dated_facts(self) -> list[Fact]:
-        """Every visible fact known to the day: what anniversaries and countdowns are made of."""
+    async def dated_facts(self, limit: int = -1) -> list[Fact]:
+        """Every visible fact known to the day (the first `limit` by id; -1: all): what
+        anniversaries, countdowns and the website's all-artists feed are made of."""
         rows = await self.db.fetchall(
-            _FACT_SELECT + " WHERE f.day IS NOT NULL AND f.hidden = 0 ORDER BY f.id"
+            _FACT_SELECT + " WHERE f.day IS NOT NULL AND f.hidden = 0 ORDER BY f.id LIMIT ?",
+            (limit,),
         )
         return [_fact(r) for r in rows]
 

@@ -1,0 +1,1 @@
+"""The read-only website and calendar feeds (aiohttp, Jinja2, icalendar)."""

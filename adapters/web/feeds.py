@@ -1,0 +1,87 @@
+"""Calendar feeds (RFC 5545, with RFC 7986's refresh and name) built with icalendar.
+
+One all-day event per fact known to the day. What has happened recurs every year from the
+day itself (DTSTART;VALUE=DATE, DTEND the next day); a 29 February recurs on the last day of
+February, so it lands on the 28th in common years, as the daily digests remember it. A fact
+dated in the future is a single event until its day has come (the feed is fetched again
+daily). A status seen by a source "as of" a day is no anniversary (`Fact.happened`) and is
+left out. Summaries carry no age or count: a calendar repeats them every year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from icalendar import Calendar, Event, vDuration
+
+from bot.fan_commands import fact_text
+from bot.replies import source_text
+from storage.models import Fact
+
+REFRESH = dt.timedelta(days=1)
+PRODID = "-//fanbot//calendar feeds//EN"
+MAX_EVENTS = 5_000  # a calendar app chokes long before; the feed says it was cut
+
+
+def _rule(day: dt.date) -> dict[str, object]:
+    if (day.month, day.day) == (2, 29):
+        return {"freq": "yearly", "bymonth": 2, "bymonthday": -1}
+    return {"freq": "yearly"}
+
+
+def event_uid(fact: Fact, host: str) -> str:
+    """Stable across fetches, edits and export/import (fact ids are kept)."""
+    return f"fanbot-fact-{fact.id}@{host}"
+
+
+def _description(fact: Fact, fact_url: str) -> str:
+    lines = [fact_text(fact), ""]
+    lines += [f"Source: {source_text(s)}" for s in fact.sources]
+    lines.append(f"More: {fact_url}")
+    return "\n".join(lines)
+
+
+def build_feed(
+    facts: Iterable[Fact],
+    *,
+    name: str,
+    today: dt.date,
+    host: str,
+    site_url: str,
+    feed_url: str,
+) -> bytes:
+    """The feed's bytes; `today` (KST) decides what is past (yearly) and what is to come."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.calendar_name = f"{name} — fanbot"
+    dated = [f for f in facts if f.date.as_date() is not None and f.happened]
+    about = f"Anniversaries and dates of {name}, with their sources"
+    if len(dated) > MAX_EVENTS:
+        about += f" (the first {MAX_EVENTS:,} of {len(dated):,} dates)"
+    cal.add("x-wr-caldesc", about)
+    cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    cal.add("source", feed_url, parameters={"VALUE": "URI"})
+    stamp = dt.datetime.combine(today, dt.time(), dt.UTC)  # stable all day: same bytes, same ETag
+    for fact in dated[:MAX_EVENTS]:
+        day = fact.date.as_date()
+        assert day is not None
+        fact_url = f"{site_url}/fact/{fact.id}"
+        event = Event()
+        event.add("uid", event_uid(fact, host))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        if day <= today:
+            event.add("rrule", _rule(day))
+        event.add("summary", fact_text(fact))
+        event.add("description", _description(fact, fact_url))
+        event.add("url", fact_url)
+        event.add("categories", [fact.kind.value])
+        event.add("transp", "TRANSPARENT")  # an anniversary does not make anyone busy
+        cal.add_component(event)
+    return cal.to_ical()

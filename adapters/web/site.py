@@ -1,0 +1,399 @@
+"""The website's pages and feeds: read from the core's store, rendered by Jinja2.
+
+Read-only: every handler reads through the store's read methods and the name resolver,
+and the answer carries an ETag made of the store's change version, the KST day and the
+language, checked before any fact is read, so an unchanged page or feed costs a 304.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from adapters.web.feeds import MAX_EVENTS, build_feed
+from adapters.web.i18n import N_, Language, choose, load_languages
+from bot.admin_history import when_text
+from bot.calendar_command import ALL_FEED, feed_addresses, feed_path
+from bot.core import Core
+from bot.dates import ordinal
+from bot.fan_commands import coming_up, fact_text
+from bot.replies import ReplyBuilder
+from storage.audit import AuditEntry
+from storage.models import KIND_FIELDS, Fact, FactKind, PartialDate, Subject
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).with_name("templates")
+TIMELINE = 200  # facts on an artist page, newest first; the rest are a search away
+LISTED = 100  # entries on the home page and search results
+MAX_QUERY = 200  # characters of a search, as /search takes
+MAX_NAME = 100  # characters of an artist's address
+HISTORY = 50
+
+KIND_WORDS = {
+    FactKind.RELEASE: N_("release"),
+    FactKind.MILESTONE: N_("milestone"),
+    FactKind.STATUS: N_("status"),
+    FactKind.EVENT: N_("event"),
+}
+SUBJECT_KIND_WORDS = {"group": N_("group"), "soloist": N_("soloist"), "member": N_("member")}
+DETAIL_WORDS = {
+    "title": N_("Title"),
+    "type": N_("Type"),
+    "featured": N_("Featuring"),
+    "platform": N_("Platform"),
+    "metric": N_("Metric"),
+    "value": N_("Value"),
+    "time_taken": N_("Time taken"),
+    "scope": N_("Scope"),
+    "state": N_("State"),
+    "since": N_("Since"),
+    "as_of": N_("As of"),
+    "until": N_("Until"),
+    "unit": N_("Unit"),
+    "honours": N_("Honours"),
+    "note": N_("Note"),
+    "what": N_("What"),
+}
+ACTION_WORDS = {
+    "add": N_("added"),
+    "edit": N_("changed"),
+    "remove": N_("removed"),
+    "restore": N_("restored"),
+    "undo": N_("undid a change"),
+}
+FIELD_WORDS = {"summary": N_("Summary"), "date": N_("Date"), "subjects": N_("About")}
+
+
+@dataclass(frozen=True)
+class Status:
+    """A current status, its dates apart: `since` is when it began, `as_of` when a source saw it."""
+
+    fact: Fact
+    state: str
+    since: PartialDate | None
+    as_of: PartialDate | None
+    until: PartialDate | None
+    back: bool  # the expected end has come
+
+
+def _date_detail(fact: Fact, name: str) -> PartialDate | None:
+    try:
+        return PartialDate.parse(str(fact.detail(name) or ""))
+    except ValueError:
+        return None
+
+
+def status_of(fact: Fact, today: dt.date) -> Status:
+    until = _date_detail(fact, "until")
+    end = until.as_date() if until else None
+    return Status(
+        fact,
+        str(fact.detail("state") or fact.summary),
+        _date_detail(fact, "since"),
+        _date_detail(fact, "as_of"),
+        until,
+        end is not None and end <= today,
+    )
+
+
+def changed_fields(entry: AuditEntry) -> list[str]:
+    """The names of what an edit changed, for the history (the values are on the page)."""
+    before, after = entry.before or {}, entry.after or {}
+    if not (before and after):
+        return []
+    names = [n for n in FIELD_WORDS if before.get(n) != after.get(n)]
+    old, new = before.get("details") or {}, after.get("details") or {}
+    names += [n for n in dict.fromkeys([*old, *new]) if old.get(n) != new.get(n)]
+    if before.get("sources") != after.get("sources"):
+        names.append("sources")
+    return names
+
+
+class Site:
+    """The aiohttp handlers over one core; `public_url` is where links and feeds point."""
+
+    def __init__(self, core: Core, *, public_url: str | None, boot: str):
+        self.core = core
+        self.public_url = public_url
+        self.boot = boot  # a new process never matches an old ETag
+        self.languages = load_languages()
+        loader = FileSystemLoader(TEMPLATES)
+        self.envs: dict[str, Environment] = {}
+        for code, language in self.languages.items():
+            env = Environment(
+                loader=loader,
+                autoescape=True,
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.install_gettext_translations(language.words, newstyle=True)  # type: ignore[attr-defined]
+            self.envs[code] = env
+
+    # ---- the request's language, freshness and rendering ------------------------------
+
+    def language(self, request: web.Request) -> tuple[Language, bool]:
+        code, asked = choose(
+            request.query.get("lang"),
+            request.headers.get("Accept-Language"),
+            set(self.languages),
+        )
+        return self.languages[code], asked
+
+    def today(self) -> dt.date:
+        return self.core.clock.now().astimezone(self.core.zone).date()
+
+    def etag(self, request: web.Request, what: str) -> str:
+        version = self.core.watch.check()  # a PRAGMA in this thread: no read of facts
+        language, _ = self.language(request)
+        return f'W/"{self.boot}-{version}-{self.today():%Y%m%d}-{language.code}-{what}"'
+
+    def not_modified(self, request: web.Request, etag: str, cache: str) -> None:
+        """Raise 304 when the visitor's copy is the one we would send."""
+        value = etag.removeprefix("W/").strip('"')
+        if any(e.value == value for e in request.if_none_match or ()):
+            raise web.HTTPNotModified(headers={"ETag": etag, "Cache-Control": cache})
+
+    def site_url(self, request: web.Request) -> str:
+        return self.public_url or f"{request.scheme}://{request.host}"
+
+    def render(
+        self, request: web.Request, template: str, http_status: int = 200, **values: Any
+    ) -> web.Response:
+        language, asked = self.language(request)
+
+        def url(path: str, **query: Any) -> str:
+            params = {k: v for k, v in query.items() if v is not None}
+            if asked:
+                params["lang"] = language.code
+            return path + ("?" + urlencode(params) if params else "")
+
+        def switch(code: str) -> str:
+            params = dict(request.query)
+            params["lang"] = code
+            return request.path + "?" + urlencode(params)
+
+        zone = self.core.zone.key
+        html = (
+            self.envs[language.code]
+            .get_template(template)
+            .render(
+                lang=language,
+                languages=self.languages.values(),
+                url=url,
+                switch=switch,
+                today=self.today(),
+                zone="KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone,
+                kind_word=lambda kind: KIND_WORDS.get(kind, str(kind)),
+                subject_kind_word=lambda kind: SUBJECT_KIND_WORDS.get(str(kind), str(kind)),
+                detail_word=lambda name: DETAIL_WORDS.get(name, name.replace("_", " ")),
+                ordinal=ordinal,
+                fact_text=fact_text,
+                safe_url=safe_url,
+                **values,
+            )
+        )
+        response = web.Response(text=html, status=http_status, content_type="text/html")
+        response.headers["Content-Language"] = language.code
+        response.headers["Vary"] = "Accept-Language"
+        return response
+
+    def page(self, request: web.Request, what: str) -> str:
+        """The ETag of a page, answering 304 at once when the visitor has it."""
+        etag = self.etag(request, what)
+        self.not_modified(request, etag, PAGE_CACHE)
+        return etag
+
+    def fresh(self, response: web.StreamResponse, etag: str, cache: str) -> web.StreamResponse:
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = cache
+        return response
+
+    # ---- pages ----------------------------------------------------------------------------
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        etag = self.page(request, "home")
+        today = self.today()
+        facts = self.core.store.facts
+        on_today = await coming_up(facts, today, today)
+        ahead = await coming_up(facts, today + dt.timedelta(days=1), today + dt.timedelta(days=30))
+        cited = ReplyBuilder(title="")
+        response = self.render(
+            request,
+            "home.html",
+            on_today=[(w, y, f, cited.cite(f.sources)) for w, y, f in on_today[:LISTED]],
+            ahead=[(w, y, f, cited.cite(f.sources)) for w, y, f in ahead[:LISTED]],
+            more=max(0, len(on_today) - LISTED) + max(0, len(ahead) - LISTED),
+            sources=cited.sources,
+            feed=self.feeds(request, ALL_FEED),
+        )
+        return self.fresh(response, etag, PAGE_CACHE)
+
+    def feeds(self, request: web.Request, slug: str) -> tuple[str, str]:
+        return feed_addresses(self.site_url(request), slug)
+
+    async def artist(self, request: web.Request) -> web.StreamResponse:
+        asked = request.match_info["name"]
+        subject = await self._subject(request, asked)
+        if subject.slug != asked:
+            raise web.HTTPMovedPermanently(f"/artist/{subject.slug}" + _query(request))
+        etag = self.page(request, "artist")
+        facts = self.core.store.facts
+        ids = [subject.id, *(m.id for m in subject.members)]
+        today = self.today()
+        statuses: dict[int, Status] = {}
+        for fact in await facts.latest_about(ids, FactKind.STATUS):
+            for ref in fact.subjects:
+                if ref.id in ids and ref.id not in statuses:
+                    statuses[ref.id] = status_of(fact, today)
+        found = await facts.facts_about(ids, None, TIMELINE + 1)
+        timeline = [f for f in found if f.kind is not FactKind.STATUS]
+        cited = ReplyBuilder(title="")
+        entries = [(f, cited.cite(f.sources)) for f in timeline[:TIMELINE]]
+        response = self.render(
+            request,
+            "artist.html",
+            subject=subject,
+            status=statuses.get(subject.id),
+            members=[(m, statuses.get(m.id)) for m in subject.members],
+            timeline=entries,
+            cut=len(found) > TIMELINE,
+            sources=cited.sources,
+            feed=self.feeds(request, subject.slug),
+        )
+        return self.fresh(response, etag, PAGE_CACHE)
+
+    async def _subject(self, request: web.Request, asked: str) -> Subject:
+        """The subject an address names (its slug, or any of its names); else a helpful 404."""
+        resolver = self.core.resolver
+        ids = await resolver.find_ids(asked[:MAX_NAME])
+        subject = await resolver.subject(next(iter(ids))) if len(ids) == 1 else None
+        if subject is not None:
+            return subject
+        if len(ids) > 1:
+            candidates = [s for s in await self.core.store.facts.subjects(sorted(ids)) if s]
+            options = [(s.name, s.slug) for s in candidates]
+        else:
+            options = [(c.label, c.value) for c in await resolver.choices(asked[:MAX_NAME], 5)]
+        raise NotFound("artist", asked[:MAX_NAME], options)
+
+    async def fact(self, request: web.Request) -> web.StreamResponse:
+        number = request.match_info["id"]
+        if len(number) > 12:
+            raise NotFound("fact", number[:20])
+        etag = self.page(request, "fact")
+        fact = await self.core.store.facts.fact(int(number))
+        if fact is None:
+            raise NotFound("fact", number)
+        history = await self.core.store.audit.for_target("fact", str(fact.id), HISTORY)
+        names = dict.fromkeys([*KIND_FIELDS.get(fact.kind, ()), *sorted(fact.details)])
+        details = [(name, fact.details[name]) for name in names if name in fact.details]
+        response = self.render(
+            request,
+            "fact.html",
+            fact=fact,
+            details=details,
+            history=[
+                (e, when_text(e.at, self.core.zone), ACTION_WORDS.get(e.action, e.action))
+                for e in history
+            ],
+            changed=changed_fields,
+            field_word=lambda n: FIELD_WORDS.get(n) or DETAIL_WORDS.get(n) or N_("Sources"),
+            status=status_of(fact, self.today()) if fact.kind is FactKind.STATUS else None,
+            feeds=[(s.name, self.feeds(request, s.slug)) for s in fact.subjects],
+        )
+        return self.fresh(response, etag, PAGE_CACHE)
+
+    async def search(self, request: web.Request) -> web.StreamResponse:
+        text = request.query.get("q", "").strip()
+        if len(text) > MAX_QUERY:
+            return self.render(
+                request,
+                "search.html",
+                http_status=400,
+                text=text[:MAX_QUERY],
+                too_long=True,
+                artists=[],
+                facts=[],
+                sources=[],
+            )
+        etag = self.page(request, "search")
+        artists = await self.core.resolver.choices(text, 10) if text else []
+        facts = await self.core.store.facts.search(text, LISTED) if text else []
+        cited = ReplyBuilder(title="")
+        response = self.render(
+            request,
+            "search.html",
+            text=text,
+            too_long=False,
+            artists=artists,
+            facts=[(f, cited.cite(f.sources)) for f in facts],
+            sources=cited.sources,
+        )
+        return self.fresh(response, etag, PAGE_CACHE)
+
+    # ---- feeds ----------------------------------------------------------------------------
+
+    async def feed(self, request: web.Request) -> web.StreamResponse:
+        asked = request.match_info["name"]
+        if asked == ALL_FEED:
+            name, subject = None, None
+        else:
+            subject = await self._subject(request, asked)
+            if subject.slug != asked:
+                raise web.HTTPMovedPermanently(feed_path(subject.slug))
+            name = subject.name
+        etag = self.etag(request, "feed")
+        self.not_modified(request, etag, FEED_CACHE)
+        facts = self.core.store.facts
+        if subject is None:
+            found = await facts.dated_facts(MAX_EVENTS + 1)
+        else:
+            ids = [subject.id, *(m.id for m in subject.members)]
+            found = await facts.facts_about(ids, None, MAX_EVENTS + 1)
+        site = self.site_url(request)
+        body = build_feed(
+            found,
+            name=name or "Every artist",
+            today=self.today(),
+            host=urlsplit(self.public_url or "http://fanbot.local").hostname or "fanbot.local",
+            site_url=site,
+            feed_url=site + feed_path(asked),
+        )
+        response = web.Response(body=body, content_type="text/calendar", charset="utf-8")
+        response.headers["Content-Disposition"] = f'inline; filename="{asked}.ics"'
+        return self.fresh(response, etag, FEED_CACHE)
+
+
+PAGE_CACHE = "public, max-age=60"
+FEED_CACHE = "public, max-age=3600"
+
+
+class NotFound(Exception):
+    """An artist or fact that is not there: the 404 page says what, and offers close names."""
+
+    def __init__(self, what: str, asked: str, options: list[tuple[str, str]] | None = None):
+        super().__init__(what)
+        self.what = what
+        self.asked = asked
+        self.options = options or []
+
+
+def safe_url(url: str | None) -> str | None:
+    """A source's address as a link only when it is http(s): never javascript: or data:."""
+    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+        return url.strip()
+    return None
+
+
+def _query(request: web.Request) -> str:
+    return "?" + urlencode(dict(request.query)) if request.query else ""
