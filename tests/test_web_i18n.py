@@ -1,0 +1,217 @@
+"""Korean pages: every word of the website's own is in the catalogue, and a Korean page over a
+store written in Korean shows no English; hostile stored text shows as text on every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from adapters.web.i18n import LOCALE_DIR
+from bot.app import all_commands
+from bot.clock import FixedClock
+from bot.core import Core
+from storage.models import FactKind, NewFact, NewSubject, PartialDate, Source, SubjectKind
+from storage.store import Store
+from tests.web_fixtures import Site, parse, serve, visible_text
+
+WEB = Path(LOCALE_DIR).parent
+NOW = dt.datetime(2025, 3, 1, 0, 0, tzinfo=dt.UTC)  # 09:00 KST, 1 March 2025
+
+
+def test_every_word_of_the_website_has_its_korean() -> None:
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            WEB,
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            options_map={"**/templates/**.html": {"trim_blocks": "true"}},
+            keywords={"_": None, "gettext": None, "N_": None},
+        )
+    }
+    with (LOCALE_DIR / "ko" / "LC_MESSAGES" / "web.po").open("rb") as f:
+        catalog = read_po(f, locale="ko")
+    korean = {m.id: m.string for m in catalog if m.id}
+    assert len(found) > 60
+    missing = sorted(m for m in found if not korean.get(m))
+    assert missing == [], f"add these to web.po: {missing}"
+
+
+async def _store(path: Path, subjects, facts) -> Store:
+    store = await Store.open(path)
+    async with store.db.transaction() as conn:
+        for s in subjects:
+            await store.facts.upsert_subject(conn, s)
+        for f in facts:
+            await store.facts.upsert_fact(conn, f)
+    store.facts.names_generation += 1
+    return store
+
+
+def _fact(key, kind, summary, date, who, source, **details) -> NewFact:
+    return NewFact(key, kind, summary, date, who, (source,), details)
+
+
+KOREAN_SOURCE = Source("아이유 공식 발표", "https://example.org/ko", "스타뉴스", "2024-03-01")
+
+
+@pytest.fixture
+async def korean(tmp_path: Path) -> AsyncIterator[Site]:
+    """A store written wholly in Korean: what remains in Latin letters is the site's own."""
+    subjects = [
+        NewSubject("gayo", "가요단", SubjectKind.GROUP, ("가요",)),
+        NewSubject("nuri", "누리", SubjectKind.MEMBER, ("누리야",), ("gayo",)),
+    ]
+    facts = [
+        _fact(
+            "a",
+            FactKind.RELEASE,
+            "가요단 첫 앨범 발매",
+            PartialDate(2020, 3, 1),
+            ("gayo",),
+            KOREAN_SOURCE,
+            title="첫 앨범",
+            type="정규",
+        ),
+        _fact(
+            "b",
+            FactKind.MILESTONE,
+            "누리 기록",
+            PartialDate(2022, 3, 15),
+            ("nuri",),
+            KOREAN_SOURCE,
+            platform="유튜브",
+            value=100,
+        ),
+        _fact(
+            "c",
+            FactKind.STATUS,
+            "누리 군 복무",
+            PartialDate(2024, 1, 2),
+            ("nuri",),
+            KOREAN_SOURCE,
+            state="군 복무",
+            as_of="2024-01-02",
+            until="2025-07-01",
+        ),
+        _fact(
+            "d",
+            FactKind.EVENT,
+            "가요단 공연",
+            PartialDate(2025, 3, 20),
+            ("gayo",),
+            KOREAN_SOURCE,
+            what="공연",
+        ),
+    ]
+    store = await _store(tmp_path / "ko.db", subjects, facts)
+    core = Core(store, FixedClock(NOW), all_commands())
+    try:
+        async for site in serve(core):
+            yield site
+    finally:
+        await store.close()
+
+
+# What may stay in Latin letters on a Korean page: the name of the site, the zone, D-day
+# countdowns, the other language's own name and the feed addresses.
+ALLOWED = re.compile(r"fanbot|KST|Asia/Seoul|D-day|D-\d+|English|https?://\S+|webcal://\S+")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/artist/gayo",
+        "/artist/nuri",
+        "/fact/1",
+        "/fact/2",
+        "/fact/3",
+        "/fact/4",
+        "/search?q=누리",
+        "/search",
+        "/artist/없음",
+        "/fact/99",
+        "/nowhere",
+    ],
+)
+async def test_korean_pages_have_no_english_template_text(korean: Site, path: str) -> None:
+    r, html = await korean.get(path, headers={"Accept-Language": "ko-KR"})
+    assert r.status in (200, 404)
+    tree = parse(html)
+    text = ALLOWED.sub(" ", visible_text(tree)).replace("/nowhere", "")
+    assert not re.search(r"[A-Za-z]{2,}", text), text
+    assert tree.get("lang") == "ko"
+
+
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+@pytest.fixture
+async def hostile(tmp_path: Path) -> AsyncIterator[Site]:
+    """Every stored value an attack: names, aliases, summaries, details, sources."""
+    evil = Source(HOSTILE, "javascript:alert(3)", HOSTILE, HOSTILE)
+    subjects = [NewSubject("evil", "E" + HOSTILE, SubjectKind.SOLOIST, ("Evil" + HOSTILE,))]
+    facts = [
+        _fact(
+            "x",
+            FactKind.MILESTONE,
+            "X" + HOSTILE,
+            PartialDate(2024, 3, 1),
+            ("evil",),
+            evil,
+            platform=HOSTILE,
+            scope=HOSTILE,
+        ),
+        _fact(
+            "y",
+            FactKind.STATUS,
+            "Y" + HOSTILE,
+            PartialDate(2024, 3, 2),
+            ("evil",),
+            evil,
+            state=HOSTILE,
+            as_of="2024-03-02",
+            note=HOSTILE,
+        ),
+    ]
+    store = await _store(tmp_path / "evil.db", subjects, facts)
+    core = Core(store, FixedClock(NOW), all_commands())
+    try:
+        async for site in serve(core):
+            yield site
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/artist/evil",
+        "/fact/1",
+        "/fact/2",
+        "/search?q=alert",
+        "/search?q=" + HOSTILE,
+        "/artist/" + HOSTILE.replace("/", ""),
+        "/calendar/evil.ics",
+    ],
+)
+async def test_hostile_text_shows_as_text(hostile: Site, path: str) -> None:
+    r, body = await hostile.get(path)
+    assert r.status in (200, 404), body
+    if path.endswith(".ics"):
+        assert "<script>alert(1)</script>" in body  # a feed is text: calendars show it as such
+        return
+    tree = parse(body)
+    assert tree.findall(".//script") == [] and tree.findall(".//img") == []
+    for element in tree.iter():
+        assert not any(name.startswith("on") for name in element.attrib), element.attrib
+        assert not element.get("href", "").lower().startswith("javascript")
+    if path in ("/artist/evil", "/fact/1"):
+        assert HOSTILE in visible_text(tree)
