@@ -147,9 +147,13 @@ async def test_an_unchanged_page_costs_a_304_until_the_store_changes(
     r, _ = await site.get("/fact/4")
     etag = r.headers["ETag"]
     assert r.headers["Cache-Control"].startswith("public")
+    statements: list[str] = []
+    await core.store.db._reader.set_trace_callback(statements.append)  # what SQLite is asked
     again, body = await site.get("/fact/4", headers={"If-None-Match": etag})
+    await core.store.db._reader.set_trace_callback(None)
     assert again.status == 304 and body == ""
     assert again.headers["ETag"] == etag
+    assert statements == []  # a 304 reads no fact
     # Another language is another page.
     ko, _ = await site.get("/fact/4?lang=ko", headers={"If-None-Match": etag})
     assert ko.status == 200
