@@ -6,6 +6,8 @@ FANBOT_PUBLIC_URL, so it is declared with that address rather than reaching for 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from bot.commands import Command, Param, ParamKind, declare
 from bot.context import Context
 from bot.errors import FanbotError
@@ -17,7 +19,7 @@ ALL_FEED = "all"  # /calendar/all.ics: every artist
 
 def feed_path(slug: str) -> str:
     """Where the website serves a feed: /calendar/iu.ics, /calendar/all.ics."""
-    return f"/calendar/{slug}.ics"
+    return f"/calendar/{quote(slug, safe='')}.ics"
 
 
 def feed_addresses(public_url: str, slug: str) -> tuple[str, str]:

@@ -65,7 +65,7 @@ async def korean(tmp_path: Path) -> AsyncIterator[Site]:
     """A store written wholly in Korean: what remains in Latin letters is the site's own."""
     subjects = [
         NewSubject("gayo", "가요단", SubjectKind.GROUP, ("가요",)),
-        NewSubject("nuri", "누리", SubjectKind.MEMBER, ("누리야",), ("gayo",)),
+        NewSubject("누리", "누리", SubjectKind.MEMBER, ("누리야",), ("gayo",)),
     ]
     facts = [
         _fact(
@@ -83,7 +83,7 @@ async def korean(tmp_path: Path) -> AsyncIterator[Site]:
             FactKind.MILESTONE,
             "누리 기록",
             PartialDate(2022, 3, 15),
-            ("nuri",),
+            ("누리",),
             KOREAN_SOURCE,
             platform="유튜브",
             value=100,
@@ -93,7 +93,7 @@ async def korean(tmp_path: Path) -> AsyncIterator[Site]:
             FactKind.STATUS,
             "누리 군 복무",
             PartialDate(2024, 1, 2),
-            ("nuri",),
+            ("누리",),
             KOREAN_SOURCE,
             state="군 복무",
             as_of="2024-01-02",
@@ -128,7 +128,7 @@ ALLOWED = re.compile(r"fanbot|KST|Asia/Seoul|D-day|D-\d+|English|https?://\S+|we
     [
         "/",
         "/artist/gayo",
-        "/artist/nuri",
+        "/artist/%EB%88%84%EB%A6%AC",
         "/fact/1",
         "/fact/2",
         "/fact/3",
@@ -147,6 +147,15 @@ async def test_korean_pages_have_no_english_template_text(korean: Site, path: st
     text = ALLOWED.sub(" ", visible_text(tree)).replace("/nowhere", "")
     assert not re.search(r"[A-Za-z]{2,}", text), text
     assert tree.get("lang") == "ko"
+
+
+async def test_an_address_made_of_a_korean_name_works(korean: Site) -> None:
+    _, html = await korean.get("/artist/gayo")
+    assert 'href="/artist/%EB%88%84%EB%A6%AC"' in html  # the member's slug is 누리
+    r, html = await korean.get("/artist/누리야")
+    assert r.status == 301 and r.headers["Location"] == "/artist/%EB%88%84%EB%A6%AC"
+    r, _ = await korean.get("/calendar/%EB%88%84%EB%A6%AC.ics")
+    assert r.status == 200
 
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'

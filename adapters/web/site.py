@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -175,12 +175,12 @@ class Site:
             params = {k: v for k, v in query.items() if v is not None}
             if asked:
                 params["lang"] = language.code
-            return path + ("?" + urlencode(params) if params else "")
+            return quote(path) + ("?" + urlencode(params) if params else "")
 
         def switch(code: str) -> str:
             params = dict(request.query)
             params["lang"] = code
-            return request.path + "?" + urlencode(params)
+            return quote(request.path) + "?" + urlencode(params)
 
         zone = self.core.zone.key
         html = (
@@ -245,7 +245,7 @@ class Site:
         asked = request.match_info["name"]
         subject = await self._subject(request, asked)
         if subject.slug != asked:
-            raise web.HTTPMovedPermanently(f"/artist/{subject.slug}" + _query(request))
+            raise web.HTTPMovedPermanently(quote(f"/artist/{subject.slug}") + _query(request))
         etag = self.page(request, "artist")
         facts = self.core.store.facts
         ids = [subject.id, *(m.id for m in subject.members)]
@@ -370,7 +370,7 @@ class Site:
             feed_url=site + feed_path(asked),
         )
         response = web.Response(body=body, content_type="text/calendar", charset="utf-8")
-        response.headers["Content-Disposition"] = f'inline; filename="{asked}.ics"'
+        response.headers["Content-Disposition"] = f'inline; filename="{quote(asked)}.ics"'
         return self.fresh(response, etag, FEED_CACHE)
 
 
