@@ -29,7 +29,9 @@ def _events(cal: Calendar) -> dict[str, object]:
     return {str(e["UID"]): e for e in cal.walk("VEVENT")}
 
 
-async def _add(store: Store, key: str, date: PartialDate, kind=FactKind.EVENT, **details) -> int:
+async def _add(
+    store: Store, key: str, date: PartialDate, kind=FactKind.EVENT, details: dict | None = None
+) -> int:
     async with store.db.transaction() as conn:
         return await store.facts.upsert_fact(
             conn,
@@ -40,7 +42,7 @@ async def _add(store: Store, key: str, date: PartialDate, kind=FactKind.EVENT, *
                 date=date,
                 subjects=("iu",),
                 sources=(Source("A source", "https://example.org/" + key),),
-                details=details,
+                details=details or {},
             ),
         )
 
@@ -107,22 +109,9 @@ async def test_two_years_of_the_feed_are_the_digests_dates(
     await _add(store, "leap-day", PartialDate(2024, 2, 29))
     await _add(store, "comeback", PartialDate(2025, 6, 1))  # future: D-day, single
     await _add(store, "month-only", PartialDate(2023, 5))  # no day: no anniversary
-    await _add(
-        store,
-        "began-hiatus",
-        PartialDate(2023, 3, 3),
-        FactKind.STATUS,
-        state="hiatus",
-        since="2023-03-03",
-    )
-    await _add(
-        store,
-        "seen-hiatus",
-        PartialDate(2023, 4, 4),
-        FactKind.STATUS,
-        state="hiatus",
-        as_of="2023-04-04",
-    )
+    began, seen = {"state": "hiatus", "since": "2023-03-03"}, {"as_of": "2023-04-04"}
+    await _add(store, "began-hiatus", PartialDate(2023, 3, 3), FactKind.STATUS, began)
+    await _add(store, "seen-hiatus", PartialDate(2023, 4, 4), FactKind.STATUS, seen)
     today = dt.date(2025, 1, 24)
     start, end = dt.date(2025, 1, 1), dt.date(2026, 12, 31)
     cal = await _feed(site, "/calendar/all.ics")

@@ -53,11 +53,25 @@ async def _store(path: Path, subjects, facts) -> Store:
     return store
 
 
-def _fact(key, kind, summary, date, who, source, **details) -> NewFact:
-    return NewFact(key, kind, summary, date, who, (source,), details)
+def _facts(source: Source, *rows: tuple) -> list[NewFact]:
+    """Facts from (kind, summary, date, subjects, details) rows, keyed in order."""
+    return [
+        NewFact(f"fact-{n}", kind, summary, date, who, (source,), details)
+        for n, (kind, summary, date, who, details) in enumerate(rows, 1)
+    ]
+
+
+async def _serve_store(path: Path, subjects, facts) -> AsyncIterator[Site]:
+    store = await _store(path, subjects, facts)
+    try:
+        async for site in serve(Core(store, FixedClock(NOW), all_commands())):
+            yield site
+    finally:
+        await store.close()
 
 
 KOREAN_SOURCE = Source("아이유 공식 발표", "https://example.org/ko", "스타뉴스", "2024-03-01")
+K = FactKind
 
 
 @pytest.fixture
@@ -67,55 +81,16 @@ async def korean(tmp_path: Path) -> AsyncIterator[Site]:
         NewSubject("gayo", "가요단", SubjectKind.GROUP, ("가요",)),
         NewSubject("누리", "누리", SubjectKind.MEMBER, ("누리야",), ("gayo",)),
     ]
-    facts = [
-        _fact(
-            "a",
-            FactKind.RELEASE,
-            "가요단 첫 앨범 발매",
-            PartialDate(2020, 3, 1),
-            ("gayo",),
-            KOREAN_SOURCE,
-            title="첫 앨범",
-            type="정규",
-        ),
-        _fact(
-            "b",
-            FactKind.MILESTONE,
-            "누리 기록",
-            PartialDate(2022, 3, 15),
-            ("누리",),
-            KOREAN_SOURCE,
-            platform="유튜브",
-            value=100,
-        ),
-        _fact(
-            "c",
-            FactKind.STATUS,
-            "누리 군 복무",
-            PartialDate(2024, 1, 2),
-            ("누리",),
-            KOREAN_SOURCE,
-            state="군 복무",
-            as_of="2024-01-02",
-            until="2025-07-01",
-        ),
-        _fact(
-            "d",
-            FactKind.EVENT,
-            "가요단 공연",
-            PartialDate(2025, 3, 20),
-            ("gayo",),
-            KOREAN_SOURCE,
-            what="공연",
-        ),
-    ]
-    store = await _store(tmp_path / "ko.db", subjects, facts)
-    core = Core(store, FixedClock(NOW), all_commands())
-    try:
-        async for site in serve(core):
-            yield site
-    finally:
-        await store.close()
+    until = {"state": "군 복무", "as_of": "2024-01-02", "until": "2025-07-01"}
+    facts = _facts(
+        KOREAN_SOURCE,
+        (K.RELEASE, "가요단 첫 앨범", PartialDate(2020, 3, 1), ("gayo",), {"title": "첫 앨범"}),
+        (K.MILESTONE, "누리 기록", PartialDate(2022, 3, 15), ("누리",), {"value": 100}),
+        (K.STATUS, "누리 군 복무", PartialDate(2024, 1, 2), ("누리",), until),
+        (K.EVENT, "가요단 공연", PartialDate(2025, 3, 20), ("gayo",), {"what": "공연"}),
+    )
+    async for site in _serve_store(tmp_path / "ko.db", subjects, facts):
+        yield site
 
 
 # What may stay in Latin letters on a Korean page: the name of the site, the zone, D-day
@@ -166,36 +141,15 @@ async def hostile(tmp_path: Path) -> AsyncIterator[Site]:
     """Every stored value an attack: names, aliases, summaries, details, sources."""
     evil = Source(HOSTILE, "javascript:alert(3)", HOSTILE, HOSTILE)
     subjects = [NewSubject("evil", "E" + HOSTILE, SubjectKind.SOLOIST, ("Evil" + HOSTILE,))]
-    facts = [
-        _fact(
-            "x",
-            FactKind.MILESTONE,
-            "X" + HOSTILE,
-            PartialDate(2024, 3, 1),
-            ("evil",),
-            evil,
-            platform=HOSTILE,
-            scope=HOSTILE,
-        ),
-        _fact(
-            "y",
-            FactKind.STATUS,
-            "Y" + HOSTILE,
-            PartialDate(2024, 3, 2),
-            ("evil",),
-            evil,
-            state=HOSTILE,
-            as_of="2024-03-02",
-            note=HOSTILE,
-        ),
-    ]
-    store = await _store(tmp_path / "evil.db", subjects, facts)
-    core = Core(store, FixedClock(NOW), all_commands())
-    try:
-        async for site in serve(core):
-            yield site
-    finally:
-        await store.close()
+    facts = _facts(
+        evil,
+        (K.MILESTONE, "X" + HOSTILE, PartialDate(2024, 3, 1), ("evil",), {"scope": HOSTILE}),
+        (K.STATUS, "Y" + HOSTILE, PartialDate(2024, 3, 2), ("evil",), {"state": HOSTILE}),
+    )
+    facts[0].details["platform"] = facts[1].details["note"] = HOSTILE
+    facts[1].details["as_of"] = "2024-03-02"
+    async for site in _serve_store(tmp_path / "evil.db", subjects, facts):
+        yield site
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ async def start_beside(settings: Settings, core: Core) -> WebServer | None:
 async def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import open_core
 
-    if args.port is not None and not 0 <= args.port <= 65535:
+    if args.port is not None and not 1 <= args.port <= 65535:
         print(f"fanbot web: --port {args.port} is not a port (1 to 65535)", file=sys.stderr)
         return 1
     core = await open_core(settings)
