@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from adapters.web.cli import WebStartError
-from adapters.web.site import NotFound, Site
+from adapters.web.site import FEED_CACHE, PAGE_CACHE, Handler, NotFound, Site
 from bot.core import Core
 
 log = logging.getLogger(__name__)
@@ -31,8 +30,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def build_app(core: Core, public_url: str | None = None) -> web.Application:
@@ -83,11 +80,11 @@ def build_app(core: Core, public_url: str | None = None) -> web.Application:
         return _secured(response)
 
     app = web.Application(middlewares=[guard], client_max_size=MAX_REQUEST)
-    app.router.add_get("/", site.home)
-    app.router.add_get("/artist/{name}", site.artist)
-    app.router.add_get(r"/fact/{id:\d+}", site.fact)
-    app.router.add_get("/search", site.search)
-    app.router.add_get("/calendar/{name}.ics", site.feed)
+    app.router.add_get("/", site.kept("home", site.home, PAGE_CACHE))
+    app.router.add_get("/artist/{name}", site.kept("artist", site.artist, PAGE_CACHE))
+    app.router.add_get(r"/fact/{id:\d+}", site.kept("fact", site.fact, PAGE_CACHE))
+    app.router.add_get("/search", site.kept("search", site.search, PAGE_CACHE))
+    app.router.add_get("/calendar/{name}.ics", site.kept("feed", site.feed, FEED_CACHE))
     return app
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
+from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.web.feeds import MAX_EVENTS, build_feed
@@ -36,6 +38,9 @@ LISTED = 100  # entries on the home page and search results
 MAX_QUERY = 200  # characters of a search, as /search takes
 MAX_NAME = 100  # characters of an artist's address
 HISTORY = 50
+KEPT_BYTES = 32 * 1024 * 1024  # rendered pages and feeds kept, in all
+MAX_KEPT_ONE = 4 * 1024 * 1024
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 KIND_WORDS = {
     FactKind.RELEASE: N_("release"),
@@ -70,6 +75,17 @@ ACTION_WORDS = {
     "undo": N_("undid a change"),
 }
 FIELD_WORDS = {"summary": N_("Summary"), "date": N_("Date"), "subjects": N_("About")}
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A rendered 200: what is needed to answer it again."""
+
+    body: bytes
+    headers: dict[str, str]  # Content-Type, Content-Language, Vary, …
+
+    def size(self) -> int:
+        return len(self.body) + 512
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,9 @@ class Site:
         self.core = core
         self.public_url = public_url
         self.boot = boot  # a new process never matches an old ETag
+        # Rendered answers by (ETag, address): a page asked again before the store changes
+        # costs no query and no template. Bounded by bytes; a new version or day misses.
+        self._answers: LRUCache[tuple, Kept] = LRUCache(KEPT_BYTES, getsizeof=Kept.size)
         self.languages = load_languages()
         loader = FileSystemLoader(TEMPLATES)
         self.envs: dict[str, Environment] = {}
@@ -207,21 +226,32 @@ class Site:
         response.headers["Vary"] = "Accept-Language"
         return response
 
-    def page(self, request: web.Request, what: str) -> str:
-        """The ETag of a page, answering 304 at once when the visitor has it."""
-        etag = self.etag(request, what)
-        self.not_modified(request, etag, PAGE_CACHE)
-        return etag
+    def kept(self, what: str, handler: Handler, cache: str) -> Handler:
+        """The handler behind an ETag: 304 when the visitor has the page, else the answer kept
+        since the store last changed, else computed (and kept when it is a 200)."""
 
-    def fresh(self, response: web.StreamResponse, etag: str, cache: str) -> web.StreamResponse:
-        response.headers["ETag"] = etag
-        response.headers["Cache-Control"] = cache
-        return response
+        async def answer(request: web.Request) -> web.StreamResponse:
+            etag = self.etag(request, what)
+            self.not_modified(request, etag, cache)
+            key = (etag, request.scheme, request.host, request.path_qs)
+            kept = self._answers.get(key)
+            if kept is None:
+                response = await handler(request)
+                if response.status != 200 or not isinstance(response, web.Response):
+                    return response
+                kept = Kept(response.body, dict(response.headers))
+                if len(kept.body) <= MAX_KEPT_ONE:
+                    self._answers[key] = kept
+            response = web.Response(body=kept.body, headers=kept.headers)
+            response.headers["ETag"] = etag
+            response.headers["Cache-Control"] = cache
+            return response
+
+        return answer
 
     # ---- pages ----------------------------------------------------------------------------
 
     async def home(self, request: web.Request) -> web.StreamResponse:
-        etag = self.page(request, "home")
         today = self.today()
         facts = self.core.store.facts
         on_today = await coming_up(facts, today, today)
@@ -236,7 +266,7 @@ class Site:
             sources=cited.sources,
             feed=self.feeds(request, ALL_FEED),
         )
-        return self.fresh(response, etag, PAGE_CACHE)
+        return response
 
     def feeds(self, request: web.Request, slug: str) -> tuple[str, str]:
         return feed_addresses(self.site_url(request), slug)
@@ -246,7 +276,6 @@ class Site:
         subject = await self._subject(request, asked)
         if subject.slug != asked:
             raise web.HTTPMovedPermanently(quote(f"/artist/{subject.slug}") + _query(request))
-        etag = self.page(request, "artist")
         facts = self.core.store.facts
         ids = [subject.id, *(m.id for m in subject.members)]
         today = self.today()
@@ -270,7 +299,7 @@ class Site:
             sources=cited.sources,
             feed=self.feeds(request, subject.slug),
         )
-        return self.fresh(response, etag, PAGE_CACHE)
+        return response
 
     async def _subject(self, request: web.Request, asked: str) -> Subject:
         """The subject an address names (its slug, or any of its names); else a helpful 404."""
@@ -290,7 +319,6 @@ class Site:
         number = request.match_info["id"]
         if len(number) > 12:
             raise NotFound("fact", number[:20])
-        etag = self.page(request, "fact")
         fact = await self.core.store.facts.fact(int(number))
         if fact is None:
             raise NotFound("fact", number)
@@ -311,7 +339,7 @@ class Site:
             status=status_of(fact, self.today()) if fact.kind is FactKind.STATUS else None,
             feeds=[(s.name, self.feeds(request, s.slug)) for s in fact.subjects],
         )
-        return self.fresh(response, etag, PAGE_CACHE)
+        return response
 
     async def search(self, request: web.Request) -> web.StreamResponse:
         text = request.query.get("q", "").strip()
@@ -326,7 +354,6 @@ class Site:
                 facts=[],
                 sources=[],
             )
-        etag = self.page(request, "search")
         artists = await self.core.resolver.choices(text, 10) if text else []
         facts = await self.core.store.facts.search(text, LISTED) if text else []
         cited = ReplyBuilder(title="")
@@ -339,7 +366,7 @@ class Site:
             facts=[(f, cited.cite(f.sources)) for f in facts],
             sources=cited.sources,
         )
-        return self.fresh(response, etag, PAGE_CACHE)
+        return response
 
     # ---- feeds ----------------------------------------------------------------------------
 
@@ -352,8 +379,6 @@ class Site:
             if subject.slug != asked:
                 raise web.HTTPMovedPermanently(feed_path(subject.slug))
             name = subject.name
-        etag = self.etag(request, "feed")
-        self.not_modified(request, etag, FEED_CACHE)
         facts = self.core.store.facts
         if subject is None:
             found = await facts.dated_facts(MAX_EVENTS + 1)
@@ -371,7 +396,7 @@ class Site:
         )
         response = web.Response(body=body, content_type="text/calendar", charset="utf-8")
         response.headers["Content-Disposition"] = f'inline; filename="{quote(asked)}.ics"'
-        return self.fresh(response, etag, FEED_CACHE)
+        return response
 
 
 PAGE_CACHE = "public, max-age=60"
