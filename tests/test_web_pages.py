@@ -5,12 +5,16 @@ The clock stands at 2025-01-24 09:00 KST, the first anniversary of Love wins all
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import aiohttp
+from icalendar import Calendar
 
 from bot.context import Caller
 from bot.core import Core
+from storage.models import FactKind, NewFact, PartialDate, Source
+from storage.store import Store
 from tests.conftest import ask
 from tests.web_fixtures import PUBLIC_URL, Site, parse, site, visible_text
 
@@ -207,3 +211,26 @@ async def test_client_errors_are_plain_pages(site: Site) -> None:
         async with http.get(site.base + "/", headers={"X-Long": "x" * 20_000}) as r:
             assert r.status in (400, 431)
             assert "Traceback" not in await r.text()
+
+
+async def test_birthdays_and_debuts_show_on_the_page_and_in_the_feed(
+    site: Site, store: Store
+) -> None:
+    """The catalogue records births and debuts as events (`what: birth` / `debut`)."""
+    source = (Source("MusicBrainz", "https://musicbrainz.org/artist/x"),)
+    async with store.db.transaction() as conn:
+        for key, who, day, what, summary in (
+            ("born-v", "v", PartialDate(1995, 12, 30), "birth", "V was born"),
+            ("debut-bts", "bts", PartialDate(2013, 6, 13), "debut", "BTS debuted"),
+        ):
+            new = NewFact(key, FactKind.EVENT, summary, day, (who,), source, {"what": what})
+            await store.facts.upsert_fact(conn, new)
+    text = visible_text(parse((await site.get("/artist/bts"))[1]))
+    assert "Debut: 13 June 2013" in text
+    assert "V · born 30 December 1995 — military service" in text
+    text = visible_text(parse((await site.get("/artist/v?lang=ko"))[1]))
+    assert "생일: 1995년 12월 30일" in text
+    r, feed = await site.get("/calendar/v.ics")
+    [born] = [e for e in Calendar.from_ical(feed).walk("VEVENT") if "birthday" in e["SUMMARY"]]
+    assert str(born["SUMMARY"]) == "V's birthday"  # no age: a calendar repeats it yearly
+    assert born["RRULE"]["FREQ"] == ["YEARLY"] and born["DTSTART"].dt == dt.date(1995, 12, 30)

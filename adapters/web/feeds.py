@@ -19,6 +19,8 @@ from bot.fan_commands import fact_text
 from bot.replies import source_text
 from storage.models import Fact
 
+# The `what` of the catalogue's birth and debut events (issue 16's bot/catalog/).
+BIRTH, DEBUT = "birth", "debut"
 REFRESH = dt.timedelta(days=1)
 PRODID = "-//fanbot//calendar feeds//EN"
 MAX_EVENTS = 5_000  # a calendar app chokes long before; the feed says it was cut
@@ -33,6 +35,13 @@ def _rule(day: dt.date) -> dict[str, object]:
 def event_uid(fact: Fact, host: str) -> str:
     """Stable across fetches, edits and export/import (fact ids are kept)."""
     return f"fanbot-fact-{fact.id}@{host}"
+
+
+def _summary(fact: Fact) -> str:
+    """What the calendar shows every year: "V's birthday" rather than "V was born"."""
+    if fact.detail("what") == BIRTH and len(fact.subjects) == 1:
+        return f"{fact.subjects[0].name}'s birthday"
+    return fact_text(fact)
 
 
 def _description(fact: Fact, fact_url: str) -> str:
@@ -78,7 +87,7 @@ def build_feed(
         event.add("dtend", day + dt.timedelta(days=1))
         if day <= today:
             event.add("rrule", _rule(day))
-        event.add("summary", fact_text(fact))
+        event.add("summary", _summary(fact))
         event.add("description", _description(fact, fact_url))
         event.add("url", fact_url)
         event.add("categories", [fact.kind.value])

@@ -19,7 +19,7 @@ from aiohttp import web
 from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from adapters.web.feeds import MAX_EVENTS, build_feed
+from adapters.web.feeds import BIRTH, DEBUT, MAX_EVENTS, build_feed
 from adapters.web.i18n import N_, Language, choose, load_languages
 from bot.admin_history import when_text
 from bot.calendar_command import ALL_FEED, feed_addresses, feed_path
@@ -286,6 +286,12 @@ class Site:
                     statuses[ref.id] = status_of(fact, today)
         found = await facts.facts_about(ids, None, TIMELINE + 1)
         timeline = [f for f in found if f.kind is not FactKind.STATUS]
+        # Birthdays and debuts (the catalogue's `what: birth` / `debut` events), per subject.
+        dates: dict[tuple[int, str], Fact] = {}
+        for fact in found:
+            if (what := fact.detail("what")) in (BIRTH, DEBUT):
+                for ref in fact.subjects:
+                    dates.setdefault((ref.id, what), fact)
         cited = ReplyBuilder(title="")
         entries = [(f, cited.cite(f.sources)) for f in timeline[:TIMELINE]]
         response = self.render(
@@ -293,7 +299,9 @@ class Site:
             "artist.html",
             subject=subject,
             status=statuses.get(subject.id),
-            members=[(m, statuses.get(m.id)) for m in subject.members],
+            born=dates.get((subject.id, BIRTH)),
+            debut=dates.get((subject.id, DEBUT)),
+            members=[(m, statuses.get(m.id), dates.get((m.id, BIRTH))) for m in subject.members],
             timeline=entries,
             cut=len(found) > TIMELINE,
             sources=cited.sources,
