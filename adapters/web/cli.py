@@ -67,6 +67,7 @@ async def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
     server = server_for(settings, core, args.host, args.port)
     try:
+        await core.resolver.warm()  # the name index, before the first visitor waits for it
         try:
             await server.start()
         except WebStartError as exc:

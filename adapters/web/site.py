@@ -180,7 +180,9 @@ class Site:
         """Raise 304 when the visitor's copy is the one we would send."""
         value = etag.removeprefix("W/").strip('"')
         if any(e.value == value for e in request.if_none_match or ()):
-            raise web.HTTPNotModified(headers={"ETag": etag, "Cache-Control": cache})
+            raise web.HTTPNotModified(
+                headers={"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Language"}
+            )
 
     def site_url(self, request: web.Request) -> str:
         return self.public_url or f"{request.scheme}://{request.host}"
@@ -240,7 +242,8 @@ class Site:
                 if response.status != 200 or not isinstance(response, web.Response):
                     return response
                 kept = Kept(response.body, dict(response.headers))
-                if len(kept.body) <= MAX_KEPT_ONE:
+                # Kept only if the store did not move while it was computed.
+                if len(kept.body) <= MAX_KEPT_ONE and self.etag(request, what) == etag:
                     self._answers[key] = kept
             response = web.Response(body=kept.body, headers=kept.headers)
             response.headers["ETag"] = etag
