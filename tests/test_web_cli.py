@@ -89,6 +89,20 @@ async def test_a_taken_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "FANBOT_WEB_PORT" in said[-1] and "Traceback" not in err.decode()
 
 
+async def test_fanbot_run_with_a_taken_web_port_stops_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _env(tmp_path, None, None, FANBOT_WEB_PORT=str(port), FANBOT_LOG_LEVEL="WARNING")
+        proc = await _run(tmp_path, env)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith(f"fanbot: the website cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in err.decode()
+
+
 async def test_a_wrong_web_setting_is_named(tmp_path: Path) -> None:
     proc = await _web(tmp_path, FANBOT_PUBLIC_URL="fans.example.org")
     _, err = await asyncio.wait_for(proc.communicate(), 30)
