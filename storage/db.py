@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -165,6 +165,22 @@ class Database:
         """
         row = self._watcher.execute(sql).fetchone()
         return row[0] if row else None
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Hand every statement this store runs (parameters filled in) to `callback`; None stops.
+
+        For the benchmarks: their floors replay exactly the SQL an answer ran. Statements of
+        all three connections arrive in the order they ran; trigger bodies are not repeated.
+        """
+
+        def forward(sql: str) -> None:
+            if callback is not None and not sql.lstrip().startswith("--"):
+                callback(sql)
+
+        handler = None if callback is None else forward
+        self._watcher.set_trace_callback(handler)
+        await self._reader.set_trace_callback(handler)
+        await self._writer.set_trace_callback(handler)
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
