@@ -1,11 +1,17 @@
-"""Core query latency, peak memory and cold start, each beside its floor from the same run.
+"""Core answers over 10,000, 100,000 and 1,000,000 facts, each beside the SQL it ran.
 
-- `milestone WHO`, `status WHO`, `today DATE` through the core (name resolution, aiosqlite,
-  reply building) over the 100,000-fact synthetic store, set up as `fanbot run` sets it up,
-  beside the same lookup written directly with Python's sqlite3 module: p50 and p99 per query.
-- Peak memory (max RSS) of a process that opened the store and ran every query, beside a
-  process that ran the floor queries only.
-- Cold start of `fanbot ask "/help"`, beside `python -c pass` (the interpreter's own start).
+- Every question is drawn from the whole store: `milestone`/`status` of any alias (Latin and
+  Hangul), `release` of any release title, `today` of any day of 2025. They go through the core
+  set up as `fanbot run` sets it up, twice: answers computed afresh (answer keeping off) and the
+  production setting (answers kept until the store changes; the hit rate shown).
+- The floor of each answer is the very SQL the core ran for it (recorded with
+  `Database.trace`), replayed in plain sqlite3 on the same file, in the same process and run.
+  A second baseline replays the same SQL through aiosqlite (fanbot's thread hop per statement):
+  the rest of the gap is fanbot's Python (parsing, names, building the reply).
+- Peak memory (VmHWM) of the process that opened the store and asked everything, beside a
+  process that only replayed the recorded SQL; the time to open the store and build the name
+  index; the store file's size.
+- Cold start of `fanbot ask "/help"`, beside `python -c pass`.
 
 Run: `python -m bench.core` (or `make bench`). Each part runs in its own process.
 """
@@ -25,73 +31,41 @@ import tempfile
 import time
 from pathlib import Path
 
-ROUNDS = 1500  # queries of each kind
-COLD_RUNS = 9
+from bench.floor import connect, record, replay
+from bench.report import Report, growth, peak_rss_mb, percentiles, scaled, verdict
 
-_FLOOR_SUBJECTS = """
-SELECT DISTINCT a.subject_id FROM aliases a WHERE a.norm = ?
-"""
-_FLOOR_FACTS = """
-SELECT f.id, f.kind, f.summary, f.year, f.month, f.day, f.details,
-  (SELECT group_concat(s.name, ', ') FROM fact_subjects x JOIN subjects s ON s.id = x.subject_id
-     WHERE x.fact_id = f.id),
-  (SELECT group_concat(title, '; ') FROM fact_sources WHERE fact_id = f.id)
-FROM facts f
-WHERE f.id IN (SELECT fact_id FROM fact_subjects WHERE subject_id IN (
-    SELECT ? UNION SELECT member_id FROM memberships WHERE group_id = ?))
-  AND f.kind = ? AND f.hidden = 0
-ORDER BY f.year DESC, f.month DESC, f.day DESC LIMIT 50
-"""
-_FLOOR_TODAY = """
-SELECT f.id, f.kind, f.summary, f.year, f.month, f.day, f.details,
-  (SELECT group_concat(title, '; ') FROM fact_sources WHERE fact_id = f.id)
-FROM facts f WHERE f.month = ? AND f.day = ? AND f.year < ? AND f.hidden = 0
-ORDER BY f.year, f.id LIMIT 50
-"""
+ROUNDS = scaled(1500, 50)  # questions of each kind, per store size
+SIZES = tuple(scaled(n, 1000) for n in (10_000, 100_000, 1_000_000))  # facts; subjects = 1/10
+COLD_RUNS = 9 if ROUNDS > 500 else 3
+KINDS = ("milestone", "status", "release", "today")
+P99_TARGET = 2.0  # core p99 ≤ 2× its same-query floor, computed afresh
+MEMORY_TARGET_MB = 150  # at 100,000 facts
 
 
-def _workload(db: Path, seed: int = 7) -> list[tuple[str, str]]:
-    """(kind, argument) pairs: names in the forms fans type, and dates."""
+def _workload(db: Path, seed: int) -> list[tuple[str, str]]:
+    """(kind, argument) pairs drawn from the whole store: names as fans type them, titles, days."""
     rng = random.Random(seed)
     con = sqlite3.connect(db)
     aliases = [r[0] for r in con.execute("SELECT alias FROM aliases ORDER BY rowid")]
+    titles = [
+        r[0]
+        for r in con.execute(
+            "SELECT json_extract(details, '$.title') FROM facts WHERE kind = 'release'"
+            " AND json_extract(details, '$.title') IS NOT NULL ORDER BY id"
+        )
+    ]
     con.close()
     start = dt.date(2025, 1, 1)
     work = []
     for _ in range(ROUNDS):
         work.append(("milestone", rng.choice(aliases)))
         work.append(("status", rng.choice(aliases)))
+        work.append(("release", rng.choice(titles)))
         work.append(("today", (start + dt.timedelta(days=rng.randrange(365))).isoformat()))
     return work
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50": statistics.median(ordered) * 1000,
-        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-    }
-
-
-def _run_floor(db: Path) -> dict:
-    from storage.models import normalize_name
-
-    con = sqlite3.connect(db)
-    times: dict[str, list[float]] = {"milestone": [], "status": [], "today": []}
-    for kind, arg in _workload(db):
-        started = time.perf_counter()
-        if kind == "today":
-            day = dt.date.fromisoformat(arg)
-            con.execute(_FLOOR_TODAY, (day.month, day.day, day.year)).fetchall()
-        else:
-            for (subject_id,) in con.execute(_FLOOR_SUBJECTS, (normalize_name(arg),)).fetchall():
-                con.execute(_FLOOR_FACTS, (subject_id, subject_id, kind)).fetchall()
-        times[kind].append(time.perf_counter() - started)
-    con.close()
-    return {k: _percentiles(v) for k, v in times.items()}
-
-
-async def _run_core_async(db: Path) -> dict:
+async def _run_core(db: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
     from adapters.lifecycle import settle
     from bot.app import all_commands
     from bot.clock import FixedClock
@@ -99,53 +73,97 @@ async def _run_core_async(db: Path) -> dict:
     from bot.core import Core
     from storage.store import Store
 
-    store = await Store.open(db)
     clock = FixedClock(dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
-    # Every answer computed afresh: what a question nobody asked today costs.
-    core = Core(store, clock, all_commands(), keep_answers=False)
     caller = Caller(platform="console", user_id="bench", name="bench")
     chat = Chat(platform="console", id="bench")
-    times: dict[str, list[float]] = {"milestone": [], "status": [], "today": [], "repeat": []}
-    errors = 0
+    started = time.perf_counter()
+    store = await Store.open(db)
+    opened = time.perf_counter() - started
+    work = _workload(db, seed=7)
+    out: dict = {"open_s": opened}
     try:
+        fresh = Core(store, clock, all_commands(), keep_answers=False)
+        started = time.perf_counter()
         # What `fanbot run` does once its adapters are up: build the name index, then leave
         # what was built at start out of later garbage collections (adapters/lifecycle.py).
-        await settle(core)
-        for kind, arg in _workload(db):
+        await settle(fresh)
+        out["names_s"] = time.perf_counter() - started
+
+        times: dict[str, list[float]] = {k: [] for k in KINDS}
+        errors = 0
+        for kind, arg in work:
             started = time.perf_counter()
-            reply = await core.handle_line(f"/{kind} {arg}", caller, chat)
+            reply = await fresh.handle_line(f"/{kind} {arg}", caller, chat)
             times[kind].append(time.perf_counter() - started)
             errors += reply.error
-        # The same question again and again (a busy server), answered from what was kept.
-        warm = Core(store, clock, all_commands())
-        for _ in range(ROUNDS):
+        out["afresh"] = {k: percentiles(v) for k, v in times.items()}
+        out["errors"] = errors
+
+        # The same questions again, each answer's SQL recorded (not timed: tracing costs).
+        recorded: list[tuple[str, list[str]]] = []
+        for kind, arg in work:
+            line = f"/{kind} {arg}"
+            _, sql = await record(store, lambda line=line: fresh.handle_line(line, caller, chat))
+            recorded.append((kind, sql))
+        out["statements_per_answer"] = {
+            k: statistics.mean(len(s) for kk, s in recorded if kk == k) for k in KINDS
+        }
+
+        # Floor: exactly that SQL, plain sqlite3, same file, same process.
+        con = connect(db)
+        floor: dict[str, list[float]] = {k: [] for k in KINDS}
+        for kind, sql in recorded:
+            floor[kind].append(replay(con, sql))
+        con.close()
+        out["floor"] = {k: percentiles(v) for k, v in floor.items()}
+
+        # Second baseline: the same SQL through aiosqlite, one thread trip per statement.
+        hop: dict[str, list[float]] = {k: [] for k in KINDS}
+        for kind, sql in recorded:
             started = time.perf_counter()
-            await warm.handle_line("/milestone V", caller, chat)
-            times["repeat"].append(time.perf_counter() - started)
+            for statement in sql:
+                await store.db.fetchall(statement)
+            hop[kind].append(time.perf_counter() - started)
+        out["aiosqlite"] = {k: percentiles(v) for k, v in hop.items()}
+
+        # Production setting: answers kept until the store changes; questions drawn afresh.
+        kept = Core(store, clock, all_commands())
+        await kept.resolver.warm()
+        ktimes: dict[str, list[float]] = {k: [] for k in KINDS}
+        for kind, arg in _workload(db, seed=8):
+            started = time.perf_counter()
+            await kept.handle_line(f"/{kind} {arg}", caller, chat)
+            ktimes[kind].append(time.perf_counter() - started)
+        out["kept"] = {k: percentiles(v) for k, v in ktimes.items()}
+        out["hit_rate"] = kept.watch.kept_hits / max(1, kept.watch.asked)
     finally:
         await store.close()
-    result = {k: _percentiles(v) for k, v in times.items()}
-    result["errors"] = errors
+    return out, recorded
+
+
+def _run_floor_only(db: Path, statements: Path) -> dict:
+    """The recorded SQL replayed by a process that does nothing else: its peak memory."""
+    con = connect(db)
+    for _kind, sql in json.loads(statements.read_text("utf-8")):
+        replay(con, sql)
+    con.close()
+    return {}
+
+
+def _part(name: str, db: Path, statements: Path) -> dict:
+    if name == "core":
+        result, recorded = asyncio.run(_run_core(db))
+        statements.write_text(json.dumps(recorded), "utf-8")
+        result["store_mb"] = db.stat().st_size / 2**20
+    else:
+        result = _run_floor_only(db, statements)
+    result["max_rss_mb"] = peak_rss_mb()
     return result
 
 
-def _part(name: str, db: Path) -> dict:
-    result = _run_floor(db) if name == "floor" else asyncio.run(_run_core_async(db))
-    result["max_rss_mb"] = _peak_rss_mb()
-    return result
-
-
-def _peak_rss_mb() -> float:
-    """VmHWM: this process's peak resident memory (ru_maxrss would include the parent's)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _in_process(name: str, db: Path) -> dict:
+def _in_process(name: str, db: Path, statements: Path) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.core", "--part", name, str(db)],
+        [sys.executable, "-m", "bench.core", "--part", name, str(db), str(statements)],
         check=True,
         capture_output=True,
         text=True,
@@ -173,40 +191,131 @@ def _cold_start(workdir: Path) -> tuple[float, float]:
 def main() -> None:
     from bench.synth import cached_store
 
+    runs: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        db = asyncio.run(cached_store(copy_to=Path(tmp) / "bench.db"))
-        floor = _in_process("floor", db)
-        core = _in_process("core", db)
+        for facts in SIZES:
+            db = Path(tmp) / f"core-{facts}.db"
+            asyncio.run(cached_store(facts // 10, facts, copy_to=db))
+            statements = Path(tmp) / f"sql-{facts}.json"
+            core = _in_process("core", db, statements)
+            core["floor_rss_mb"] = _in_process("floor", db, statements)["max_rss_mb"]
+            runs[facts] = core
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
         cold, bare = _cold_start(Path(tmp))
-    print("### Core queries (100,000 facts, 10,000 subjects)\n")
-    print(f"{ROUNDS} queries of each kind, names drawn from every alias (Latin and Hangul).\n")
-    print("| query | core p50 | core p99 | sqlite3 floor p50 | floor p99 | p99 ratio |")
-    print("|---|---|---|---|---|---|")
-    for kind in ("milestone", "status", "today"):
-        c, f = core[kind], floor[kind]
-        print(
-            f"| `{kind}` | {c['p50']:.2f} ms | {c['p99']:.2f} ms | {f['p50']:.2f} ms "
-            f"| {f['p99']:.2f} ms | {c['p99'] / f['p99']:.1f}× |"
-        )
-    r = core["repeat"]
-    print(
-        f"| `milestone V` asked again (answer kept until the store changes) | {r['p50']:.2f} ms "
-        f"| {r['p99']:.2f} ms | | | |"
+    _write(runs, cold, bare)
+
+
+def _write(runs: dict[int, dict], cold: float, bare: float) -> None:
+    report = Report("core")
+    report.figures.update(
+        {"rounds": ROUNDS, "sizes": {str(k): v for k, v in runs.items()}, "cold_s": cold}
     )
-    print(f"\nAnswers that were errors: {core['errors']}.\n")
-    print("| process | peak memory (max RSS) |")
-    print("|---|---|")
-    print(f"| core, every query above | {core['max_rss_mb']:.0f} MB |")
-    print(f"| sqlite3 floor | {floor['max_rss_mb']:.0f} MB |")
-    print(f"\n| cold start (median of {COLD_RUNS}) | time |")
-    print("|---|---|")
-    print(f'| `fanbot ask "/help"` | {cold:.2f} s |')
-    print(f"| `python -c pass` (floor) | {bare:.2f} s |")
-    print(f"| ratio | {cold / bare:.1f}× |")
+    report.figures["python_pass_s"] = bare
+    middle, largest = SIZES[1], SIZES[-1]
+    report.text(
+        f"### Core answers ({ROUNDS:,} questions of each kind per store size)",
+        "Questions drawn from the whole store (any alias, any release title, any day of 2025), "
+        "through the core as `fanbot run` sets it up. **Floor**: the very SQL the core ran for "
+        "each answer (recorded with `Database.trace`), replayed in plain sqlite3 on the same "
+        "file in the same process and run. **Via aiosqlite**: that SQL through aiosqlite's "
+        "thread, one trip per statement; the rest of the gap is fanbot's Python (parsing, "
+        "names, building the reply).",
+    )
+    rows = []
+    targets = {}
+    for facts, r in runs.items():
+        for kind in KINDS:
+            a, f, h, k = r["afresh"][kind], r["floor"][kind], r["aiosqlite"][kind], r["kept"][kind]
+            ratio = a["p99"] / f["p99"]
+            judged = facts in (middle, largest)
+            ok = ratio <= P99_TARGET
+            if judged:
+                targets[f"core p99 ≤ {P99_TARGET:g}× floor, {kind}, {facts:,} facts"] = ok
+            rows.append(
+                (
+                    f"{facts:,}",
+                    f"`{kind}`",
+                    f"{a['p50']:.2f} / {a['p99']:.2f} ms",
+                    f"{f['p50']:.2f} / {f['p99']:.2f} ms",
+                    f"{h['p50']:.2f} / {h['p99']:.2f} ms",
+                    f"{ratio:.1f}×" + (f": {verdict(ok)}" if judged else ""),
+                    f"{k['p50']:.2f} / {k['p99']:.2f} ms",
+                )
+            )
+    report.table(
+        (
+            "facts",
+            "question",
+            "afresh p50 / p99",
+            "floor p50 / p99",
+            "via aiosqlite p50 / p99",
+            f"afresh p99 / floor p99 (target ≤ {P99_TARGET:g}× at {middle:,} and {largest:,})",
+            "kept p50 / p99",
+        ),
+        rows,
+    )
+    hits = ", ".join(f"{r['hit_rate']:.0%} at {f:,} facts" for f, r in runs.items())
+    errors = sum(r["errors"] for r in runs.values())
+    report.text(
+        f"Kept answers (the production setting) were found for {hits}: every question is "
+        f"drawn afresh from the whole store, so few repeat. Answers that were errors: {errors}."
+    )
+    sizes = list(runs)
+    rss = [runs[f]["max_rss_mb"] for f in sizes]
+    store_mb = [runs[f]["store_mb"] for f in sizes]
+    mem_ok = runs[middle]["max_rss_mb"] <= MEMORY_TARGET_MB
+    grows_ok = all(
+        b / a <= sb / sa for a, b, sa, sb in zip(rss, rss[1:], store_mb, store_mb[1:], strict=False)
+    )
+    targets[f"peak memory ≤ {MEMORY_TARGET_MB} MB at {middle:,} facts"] = mem_ok
+    targets["peak memory grows no faster than the store"] = grows_ok
+    report.table(
+        (
+            "facts",
+            "store file",
+            "open the store",
+            "build the name index",
+            "peak memory (VmHWM)",
+            "floor process peak memory",
+        ),
+        [
+            (
+                f"{f:,}",
+                f"{runs[f]['store_mb']:.0f} MB",
+                f"{runs[f]['open_s']:.2f} s",
+                f"{runs[f]['names_s']:.2f} s",
+                f"{runs[f]['max_rss_mb']:.0f} MB",
+                f"{runs[f]['floor_rss_mb']:.0f} MB",
+            )
+            for f in sizes
+        ],
+    )
+    p99 = {k: [runs[f]["afresh"][k]["p99"] for f in sizes] for k in KINDS}
+    report.text(
+        "Growth per ×10 facts: "
+        + "; ".join(f"`{k}` p99 {growth(v)}" for k, v in p99.items())
+        + f"; peak memory {growth(rss)} (store file {growth(store_mb)}); "
+        f"open {growth([runs[f]['open_s'] for f in sizes])}; "
+        f"name index {growth([runs[f]['names_s'] for f in sizes])}.",
+        f"Peak memory at {middle:,} facts: {runs[middle]['max_rss_mb']:.0f} MB, target ≤ "
+        f"{MEMORY_TARGET_MB} MB: {verdict(mem_ok)}; growing no faster than the store file (per "
+        f"each ×10): {verdict(grows_ok)}.",
+    )
+    report.table(
+        (f"cold start (median of {COLD_RUNS})", "time"),
+        [
+            ('`fanbot ask "/help"`', f"{cold:.2f} s"),
+            ("`python -c pass` (the interpreter alone)", f"{bare:.2f} s"),
+            ("ratio", f"{cold / bare:.1f}×"),
+        ],
+    )
+    report.figures["targets"] = targets
+    report.finish()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--part":
-        print(json.dumps(_part(sys.argv[2], Path(sys.argv[3]))))
+    if len(sys.argv) == 5 and sys.argv[1] == "--part":
+        print(json.dumps(_part(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))))
     else:
         main()

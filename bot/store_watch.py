@@ -27,6 +27,8 @@ class StoreWatch:
         self._answers: LRUCache[Hashable, Reply] = LRUCache(maxsize=max(answers_kept, 1))
         self._keeping = answers_kept > 0
         self._editors: frozenset[tuple[str, str]] | None = None
+        self.asked = 0  # answers looked up, and how many of them were kept (the hit rate)
+        self.kept_hits = 0
 
     def check(self) -> int:
         """Forget everything kept if the store changed; returns the version seen."""
@@ -48,7 +50,10 @@ class StoreWatch:
         return self._version
 
     def answer(self, key: Hashable) -> Reply | None:
-        return self._answers.get(key)
+        found = self._answers.get(key)
+        self.asked += 1
+        self.kept_hits += found is not None
+        return found
 
     def keep(self, key: Hashable, reply: Reply, version: int) -> None:
         """Keep an answer computed at `version`, unless the store moved on meanwhile."""
