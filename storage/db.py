@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 QUICK_CHECK_SECONDS = 3.0  # the start-up integrity check stops after this long
+_TRIGGERING = ("INSERT", "UPDATE", "DELETE", "REPLAC")  # statements that can fire triggers
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -170,17 +171,30 @@ class Database:
         """Hand every statement this store runs (parameters filled in) to `callback`; None stops.
 
         For the benchmarks: their floors replay exactly the SQL an answer ran. Statements of
-        all three connections arrive in the order they ran; trigger bodies are not repeated.
+        all three connections arrive in the order they ran. SQLite reports a statement again
+        each time one of its triggers starts (Python passes the statement's own text then);
+        those echoes are dropped, since replaying the statement fires its triggers anyway.
         """
+        if callback is None:
+            self._watcher.set_trace_callback(None)
+            await self._reader.set_trace_callback(None)
+            await self._writer.set_trace_callback(None)
+            return
 
-        def forward(sql: str) -> None:
-            if callback is not None and not sql.lstrip().startswith("--"):
-                callback(sql)
+        def on() -> Callable[[str], None]:
+            last = [""]
 
-        handler = None if callback is None else forward
-        self._watcher.set_trace_callback(handler)
-        await self._reader.set_trace_callback(handler)
-        await self._writer.set_trace_callback(handler)
+            def forward(sql: str) -> None:
+                echo = sql == last[0] and sql.lstrip()[:6].upper() in _TRIGGERING
+                last[0] = sql
+                if not echo:
+                    callback(sql)
+
+            return forward
+
+        self._watcher.set_trace_callback(on())
+        await self._reader.set_trace_callback(on())
+        await self._writer.set_trace_callback(on())
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
