@@ -22,8 +22,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,37 +30,14 @@ import time
 from pathlib import Path
 
 from bench.floor import connect, record, replay
+from bench.questions import KINDS, questions
 from bench.report import Report, growth, peak_rss_mb, percentiles, scaled, verdict
 
 ROUNDS = scaled(1500, 50)  # questions of each kind, per store size
 SIZES = tuple(scaled(n, 1000) for n in (10_000, 100_000, 1_000_000))  # facts; subjects = 1/10
 COLD_RUNS = 9 if ROUNDS > 500 else 3
-KINDS = ("milestone", "status", "release", "today")
 P99_TARGET = 2.0  # core p99 ≤ 2× its same-query floor, computed afresh
 MEMORY_TARGET_MB = 150  # at 100,000 facts
-
-
-def _workload(db: Path, seed: int) -> list[tuple[str, str]]:
-    """(kind, argument) pairs drawn from the whole store: names as fans type them, titles, days."""
-    rng = random.Random(seed)
-    con = sqlite3.connect(db)
-    aliases = [r[0] for r in con.execute("SELECT alias FROM aliases ORDER BY rowid")]
-    titles = [
-        r[0]
-        for r in con.execute(
-            "SELECT json_extract(details, '$.title') FROM facts WHERE kind = 'release'"
-            " AND json_extract(details, '$.title') IS NOT NULL ORDER BY id"
-        )
-    ]
-    con.close()
-    start = dt.date(2025, 1, 1)
-    work = []
-    for _ in range(ROUNDS):
-        work.append(("milestone", rng.choice(aliases)))
-        work.append(("status", rng.choice(aliases)))
-        work.append(("release", rng.choice(titles)))
-        work.append(("today", (start + dt.timedelta(days=rng.randrange(365))).isoformat()))
-    return work
 
 
 async def _run_core(db: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
@@ -79,7 +54,7 @@ async def _run_core(db: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
     started = time.perf_counter()
     store = await Store.open(db)
     opened = time.perf_counter() - started
-    work = _workload(db, seed=7)
+    work = questions(db, ROUNDS, seed=7)
     out: dict = {"open_s": opened}
     try:
         fresh = Core(store, clock, all_commands(), keep_answers=False)
@@ -130,7 +105,7 @@ async def _run_core(db: Path) -> tuple[dict, list[tuple[str, list[str]]]]:
         kept = Core(store, clock, all_commands())
         await kept.resolver.warm()
         ktimes: dict[str, list[float]] = {k: [] for k in KINDS}
-        for kind, arg in _workload(db, seed=8):
+        for kind, arg in questions(db, ROUNDS, seed=8):
             started = time.perf_counter()
             await kept.handle_line(f"/{kind} {arg}", caller, chat)
             ktimes[kind].append(time.perf_counter() - started)
