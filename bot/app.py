@@ -42,4 +42,5 @@ async def open_core(
         all_commands(settings.fanbot_public_url) if commands is None else commands,
         zone=settings.zone,
         admins=settings.admins,
+        keep_answers=settings.fanbot_keep_answers,
     )

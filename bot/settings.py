@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     fanbot_reminder_grace_hours: float = Field(
         6.0, ge=0, le=48, description="how late a missed daily post may still go out"
     )
+    fanbot_keep_answers: bool = Field(
+        True, description="keep answers until the store changes (off: each computed afresh)"
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

@@ -137,3 +137,23 @@ async def test_help_is_not_shared_between_callers(core: Core) -> None:
     fan_help = text_of(await ask(core, "/help", FAN))
     admin_help = text_of(await ask(core, "/help", ADMIN))
     assert "/addrelease" in admin_help and "/addrelease" not in fan_help
+
+
+async def test_fanbot_keep_answers_off_computes_every_answer_afresh(
+    db_path: Path, store: Store
+) -> None:
+    """FANBOT_KEEP_ANSWERS=false (what the benchmarks run) recomputes; the default keeps."""
+    from bot.app import open_core
+    from bot.settings import Settings
+
+    for keep, kept_hits in ((False, 0), (True, 1)):
+        core = await open_core(
+            Settings(_env_file=None, fanbot_db=db_path, fanbot_keep_answers=keep)  # type: ignore[call-arg]
+        )
+        try:
+            first = await ask(core, "/milestone V")
+            again = await ask(core, "/milestone V")
+            assert (again is first) is keep
+            assert (core.watch.asked, core.watch.kept_hits) == (2, kept_hits)
+        finally:
+            await core.store.close()
