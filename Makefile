@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run chat test lint bench clean
+.PHONY: run chat test lint bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+# Every benchmark (≤ 25 minutes; synthetic stores are built once into data/bench-cache), into
+# bench/results/latest.md and latest.json; then the README's tables are copied from them.
 bench: $(STAMP)
 	$(PY) -m bench.run_all
+	$(PY) -m bench.readme_table
+
+# Every benchmark at a tenth of the size, into bench/results/quick.md (not committed).
+bench-quick: $(STAMP)
+	BENCH_SCALE=0.1 $(PY) -m bench.run_all
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
