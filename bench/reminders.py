@@ -31,14 +31,16 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from adapters.telegram.service import TelegramService
+from telegram.ext import AIORateLimiter, ExtBot
+
+from adapters.telegram.service import GROUP_PER_MINUTE, TelegramService
 from bench.floor import connect, record, replay
 from bench.report import Report, growth, scaled, verdict
 from bench.synth import cached_store
 from bot.clock import FixedClock
 from bot.core import Core
 from bot.fan_commands import fan_commands
-from bot.reminders.runner import Reminders
+from bot.reminders.runner import IN_FLIGHT, Reminders
 from bot.settings import Settings
 from storage.store import Store
 from tests.emulators.telegram_api import TelegramEmulator
@@ -47,6 +49,7 @@ SIZES = tuple(scaled(n, 100) for n in (1_000, 10_000, 100_000))  # subscriptions
 FACTS = scaled(100_000, 1000)
 LIMIT = 200  # messages a second: the high test limit of the rate limiter
 DELIVERY_TARGET = 0.95  # of the limiter's rate
+BARE_SAMPLE = scaled(4000, 400)  # pages the bare sender sends: enough for a steady rate
 ROUNDS = 3 if SIZES[0] >= 1000 else 1
 NOW = dt.datetime(2025, 6, 1, 0, 30, tzinfo=dt.UTC)  # 09:30 KST
 DEFAULT = ("09:00", "Asia/Seoul")
@@ -133,6 +136,11 @@ async def _deliver(db: Path) -> dict[str, float]:
                 reminders = Reminders(store, {"telegram": service.notifier}, clock)
                 due = await reminders.due_posts()
                 pages = {sub.chat_id: len(service.notifier.pages(reply)) for sub, _, reply in due}
+                texts = [
+                    (sub.chat_id, page)
+                    for sub, _, reply in due
+                    for page in service.notifier.pages(reply)
+                ]
                 started = time.perf_counter()
                 delivered = await reminders.tick()
                 tick_s = time.perf_counter() - started
@@ -155,6 +163,7 @@ async def _deliver(db: Path) -> dict[str, float]:
         )
     window = sent[-1].time - sent[0].time if len(sent) > 1 else float("nan")
     return {
+        "bare_rate": await _bare_send(texts[:BARE_SAMPLE]),
         "due": len(due),
         "delivered": delivered,
         "ledger": ledger,
@@ -165,6 +174,32 @@ async def _deliver(db: Path) -> dict[str, float]:
         "rate": (len(sent) - 1) / window,
         "tick_s": tick_s,
     }
+
+
+async def _bare_send(texts: list[tuple[str, str]]) -> float:
+    """The machine's own ceiling: a bare PTB bot with fanbot's limiter settings sending the
+    same pages to the same chats, as many at once as the runner, with no store at all."""
+    async with TelegramEmulator(token=TOKEN) as tg:
+        limiter = AIORateLimiter(
+            overall_max_rate=LIMIT,
+            overall_time_period=1,
+            group_max_rate=GROUP_PER_MINUTE,
+            group_time_period=60,
+            max_retries=0,
+        )
+        bot = ExtBot(
+            TOKEN, base_url=tg.base_url, base_file_url=tg.base_file_url, rate_limiter=limiter
+        )
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(chat_id: str, text: str) -> None:
+            async with gate:
+                await bot.send_message(chat_id, text, parse_mode="HTML")
+
+        async with bot:
+            await asyncio.gather(*(one(c, t) for c, t in texts))
+        sent = [c for c in tg.calls if c.method == "sendMessage" and c.ok]
+    return (len(sent) - 1) / (sent[-1].time - sent[0].time) if len(sent) > 1 else float("nan")
 
 
 def main() -> None:
@@ -197,7 +232,10 @@ def _write(runs: dict[int, dict[str, float]]) -> None:
         "sqlite3 on the same file. **Delivery**: `tick()` through the real PTB bot to the Bot "
         f"API emulator, each post claimed and each page recorded in the ledger, the limiter at "
         f"{LIMIT} messages/s; the rate is messages accepted per second from the first to the "
-        "last. **Once**: messages counted per chat at the emulator, divided by the pages of "
+        "last. **Bare sender**: a bare PTB bot with the same limiter settings sending the same "
+        f"pages to the same chats (the first {BARE_SAMPLE:,} at most), as many at once, with no "
+        "store: the machine's own ceiling. "
+        "**Once**: messages counted per chat at the emulator, divided by the pages of "
         "that chat's digest; a second tick right after.",
     )
     targets = {}
@@ -213,6 +251,7 @@ def _write(runs: dict[int, dict[str, float]]) -> None:
                 f"{r['floor_s']:.3f} s ({r['statements']:.0f} statements)",
                 f"{r['digest_s'] / r['floor_s']:.1f}×",
                 f"{r['rate']:.0f}/s of {LIMIT}/s: {r['rate'] / LIMIT:.0%}, {verdict(ok)}",
+                f"{r['bare_rate']:.0f}/s ({r['rate'] / r['bare_rate']:.0%})",
                 f"{r['delivered']:,.0f} / {r['ledger']:,.0f} / {r['messages']:,.0f}",
                 f"{r['max_posts_per_chat_day']:.0f}; second tick {r['second_tick']:.0f}",
             )
@@ -225,6 +264,7 @@ def _write(runs: dict[int, dict[str, float]]) -> None:
             "floor (same SQL)",
             "ratio",
             f"delivery (target ≥ {DELIVERY_TARGET:.0%})",
+            "bare PTB sender, same pages (fanbot / bare)",
             "delivered / ledger rows / messages",
             "most posts to one chat in the day",
         ),
