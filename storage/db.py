@@ -85,12 +85,16 @@ class Database:
         self._watcher = watcher
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
         """Open, check and migrate the file; any trouble is one StoreError naming file and reason.
 
+        `busy_timeout_ms` is how long a statement waits for another connection's write lock
+        before "database is locked" (tests shorten it to reach that moment quickly).
         Every connection opened here is closed again on failure: an open aiosqlite connection
         is a worker thread that would keep the process alive after the error.
         """
+        if busy_timeout_ms < 0:
+            raise ValueError("busy_timeout_ms must be 0 or more")
         path = Path(path)
         check_file(path)
         _check_writable(path)
@@ -102,12 +106,12 @@ class Database:
         opened: list[aiosqlite.Connection] = []
         watcher: sqlite3.Connection | None = None
         try:
-            writer = await _connect(path, opened)
+            writer = await _connect(path, opened, busy_timeout_ms)
             await _check_version(writer, path)
             await _quick_check(writer, path)
             await writer.execute("PRAGMA journal_mode = WAL")
             await _migrate(writer, path)
-            reader = await _connect(path, opened)
+            reader = await _connect(path, opened, busy_timeout_ms)
             # Asked only for PRAGMA data_version, in the event loop's thread: a ~2 µs call,
             # where a trip to an aiosqlite thread costs fifty times that.
             watcher = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -201,12 +205,14 @@ class Database:
         return int(row[0]) if row else 0
 
 
-async def _connect(path: Path, opened: list[aiosqlite.Connection]) -> aiosqlite.Connection:
+async def _connect(
+    path: Path, opened: list[aiosqlite.Connection], busy_timeout_ms: int
+) -> aiosqlite.Connection:
     """A connection, added to `opened` before its first statement so a failure can close it."""
     conn = await aiosqlite.connect(path, isolation_level=None)
     opened.append(conn)
     conn.row_factory = aiosqlite.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
     return conn

@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import time
 from collections import Counter
+
+import pytest
 
 from bot.clock import FixedClock
 from bot.notify import Delivery, DeliveryFailed, DeliveryUncertain
 from bot.reminders.runner import Reminders
 from bot.replies import Reply
+from storage.db import Database
 from storage.store import Store
 
 NINE_KST = dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC)  # Love wins all, 1 year
@@ -110,7 +114,6 @@ async def test_a_ledger_locked_past_the_busy_timeout_never_repeats_a_post(
     await _subscribe(store, 1, NINE_KST - dt.timedelta(days=1))
     clock = FixedClock(NINE_KST)
     holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
-    await store.db._writer.execute("PRAGMA busy_timeout = 50")  # reach the timeout fast
 
     class LocksAfterAccepting(Pages):
         async def send_page(self, chat_id: str, page: str, key: str) -> Delivery:
@@ -120,16 +123,43 @@ async def test_a_ledger_locked_past_the_busy_timeout_never_repeats_a_post(
             return delivery
 
     platform = LocksAfterAccepting(2)
-    reminders = Reminders(store, {"sim": platform}, clock, sleep=no_sleep)
-    try:
-        assert await reminders.tick() == 0  # the page went out; its record could not be written
-        assert await reminders.tick() == 0  # still locked: nothing sent again meanwhile
-        assert sum(platform.sent.values()) == 1
-    finally:
-        holder.execute("ROLLBACK")
-    assert await reminders.tick() == 1  # the record is written, and the post finishes
+    # A second opening of the same file, as `fanbot run` is beside `fanbot import`; its
+    # statements give up after 50 ms instead of 5 s, so the test reaches "database is locked".
+    async with Store(await Database.open(db_path, busy_timeout_ms=50)) as running:
+        reminders = Reminders(running, {"sim": platform}, clock, sleep=no_sleep)
+        started = time.monotonic()
+        try:
+            assert await reminders.tick() == 0  # the page went out; its record was refused
+            assert time.monotonic() - started < 20  # 8 tries of 50 ms, not of 5 s
+            assert await reminders.tick() == 0  # still locked: nothing sent again meanwhile
+            assert sum(platform.sent.values()) == 1
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert await reminders.tick() == 1  # the record is written, and the post finishes
     assert all(n == 1 for n in platform.sent.values()) and len(platform.sent) == 2
     assert len(await store.subscriptions.ledger()) == 1
+
+
+async def test_a_store_opened_with_a_short_busy_timeout_gives_up_that_quickly(db_path) -> None:
+    async with Store(await Database.open(db_path, busy_timeout_ms=1000)) as patient:
+        holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            async with Store(await Database.open(db_path, busy_timeout_ms=100)) as hasty:
+                for store, at_least in ((hasty, 0.1), (patient, 1.0)):
+                    started = time.monotonic()
+                    with pytest.raises(sqlite3.OperationalError, match="locked"):
+                        await store.subscriptions.put(
+                            "sim", "c", "group", None, dt.time(9), "UTC", (), "sim:a", NINE_KST
+                        )
+                    waited = time.monotonic() - started
+                    assert at_least * 0.9 <= waited < at_least + 4, waited
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    with pytest.raises(ValueError, match="busy_timeout_ms"):
+        await Database.open(db_path, busy_timeout_ms=-1)
 
 
 async def test_a_subscription_made_after_its_hour_owes_nothing_that_day(store: Store) -> None:
