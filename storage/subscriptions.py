@@ -276,3 +276,15 @@ class SubscriptionStore:
             " ORDER BY local_date, subscription_id"
         )
         return [(r[0], r[1]) for r in rows]
+
+    async def pages_on(self, local_date: dt.date) -> dict[int, tuple[PageRecord, ...]]:
+        """What the platforms said of each page posted for this local date, per subscription."""
+        rows = await self.db.fetchall(
+            "SELECT subscription_id, page, outcome, chat_id, message_id FROM delivery_pages"
+            " WHERE local_date = ? ORDER BY subscription_id, page",
+            (local_date.isoformat(),),
+        )
+        out: dict[int, list[PageRecord]] = {}
+        for r in rows:
+            out.setdefault(r[0], []).append(PageRecord(r[1], r[2], r[3], r[4]))
+        return {sid: tuple(pages) for sid, pages in out.items()}

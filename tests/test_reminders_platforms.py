@@ -8,7 +8,10 @@ its platform (Telegram HTML, a Discord embed without mentions).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
+
+import pytest
 
 from bot.core import Core
 from bot.reminders.runner import Reminders
@@ -67,3 +70,42 @@ async def test_a_discord_channel_gets_its_digest_at_its_hour(core: Core, clock: 
         )
         assert message.allowed_mentions == {"parse": []}
         assert await reminders.tick() == 0
+
+
+async def test_a_telegram_answer_lost_after_posting_is_recorded_unknown_never_resent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    groups = [-4101, -4102, -4103]
+    async with telegram_running(tmp_path) as bot:
+        clock = bot.core.clock
+        assert isinstance(clock, FixedClock)
+        for group in groups:
+            await bot.store.subscriptions.put(
+                "telegram",
+                str(group),
+                "group",
+                None,
+                dt.time(9),
+                "Asia/Seoul",
+                (),
+                "t:1",
+                clock.now() - dt.timedelta(days=1),
+            )
+        # Telegram posts the second group's message, then the connection drops unanswered.
+        bot.tg.fail_next("sendMessage", "dropped", chat_id=groups[1])
+        reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
+        with caplog.at_level(logging.INFO, logger="bot.reminders.runner"):
+            assert await reminders.tick() == 3
+            assert await reminders.tick() == 0  # the unknown page is not sent again
+            assert await Reminders(bot.store, {"telegram": bot.service.notifier}, clock).tick() == 0
+        sends = [c for c in bot.tg.calls if c.method == "sendMessage"]
+        assert sorted(c.params["chat_id"] for c in sends) == sorted(groups)  # one call each
+        assert [c.params["chat_id"] for c in sends if c.dropped] == [groups[1]]
+        for group in groups:
+            assert len(bot.tg.sent_messages(group)) == 1  # in the chat once
+        assert reminders.counts["accepted"] == 2 and reminders.counts["unknown"] == 1
+        pages = await bot.store.subscriptions.pages_on(dt.date(2025, 1, 24))
+        outcomes = {int(p.chat_id): p.outcome for records in pages.values() for p in records}
+        assert outcomes == {groups[0]: "accepted", groups[1]: "unknown", groups[2]: "accepted"}
+        assert "may or may not have arrived" in caplog.text
+        assert "pages 2 accepted, 1 unknown" in caplog.text

@@ -117,7 +117,25 @@ class Reminders:
                     return await self._deliver(sub, day, reply)
 
             posts = await self.due_posts()
-            return sum(await asyncio.gather(*(post(*p) for p in posts)))
+            before = self.counts.copy()
+            completed = sum(await asyncio.gather(*(post(*p) for p in posts)))
+            if posts:
+                self._log_tick(len(posts), completed, self.counts - before)
+            return completed
+
+    def _log_tick(self, due: int, completed: int, pages: Counter[str]) -> None:
+        """One line per tick that had posts due: both page outcomes counted, and since start."""
+        log.info(
+            "reminders: %s post(s) due, %s completed here; pages %s accepted, %s unknown,"
+            " %s failed (since start: %s accepted, %s unknown)",
+            due,
+            completed,
+            pages["accepted"],
+            pages["unknown"],
+            pages["failed"],
+            self.counts["accepted"],
+            self.counts["unknown"],
+        )
 
     def _owed_days(self, sub: Subscription, now: dt.datetime) -> list[dt.date]:
         """The local days whose post is due by now, within the grace, and owed by `sub`."""
@@ -241,7 +259,9 @@ class Reminders:
             try:
                 delivery = await self._send_page(notifier, target, page, f"{sub.id}:{day}:{index}")
                 target = delivery.chat_id
-                record = PageRecord(index, "accepted", target, delivery.message_ids[0])
+                message_id = delivery.message_ids[0] if delivery.message_ids else None
+                record = PageRecord(index, "accepted", target, message_id)  # console: no id
+                self.counts["accepted"] += 1
             except DeliveryUncertain as exc:
                 self.counts["unknown"] += 1
                 log.warning(

@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-FaultKind = Literal["retry_after", "kicked", "blocked", "migrated", "bad_request", "server_error"]
+FaultKind = Literal[
+    "retry_after", "kicked", "blocked", "migrated", "bad_request", "server_error", "dropped"
+]
 MAX_TEXT_LENGTH = 4096
 _TOKEN_RE = re.compile(r"^\d+:[\w-]+$")
 # Parameters that stay strings even when they look like JSON ("123", "true").
@@ -287,6 +289,7 @@ class ApiCall:
     http_method: str = "POST"
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    dropped: bool = False  # carried out, but the connection closed before the answer
 
     @property
     def ok(self) -> bool:
@@ -408,6 +411,8 @@ class TelegramEmulator:
         self._members: dict[tuple[int | str, int], str] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._faults: list[_Fault] = []
+        self._holds: dict[str, asyncio.Event] = {}
+        self._held = 0
         self._kicked: set[int | str] = set()
         self._migrated: dict[int | str, int] = {}
         self._open_queries: set[str] = set()
@@ -441,6 +446,8 @@ class TelegramEmulator:
     async def stop(self) -> None:
         """Release parked long polls first, so shutdown never waits for a poll timeout."""
         self._closing = True
+        for gate in self._holds.values():  # held calls are answered, not left hanging
+            gate.set()
         self._signal.notify()
         if self._worker is not None:
             self._worker.cancel()
@@ -480,7 +487,11 @@ class TelegramEmulator:
         migrate_to_chat_id: int | None = None,
         description: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` (for `chat_id`, if given) fail like Telegram."""
+        """Make the next `times` calls of `method` (for `chat_id`, if given) fail like Telegram.
+
+        `dropped` carries the call out (a sendMessage is posted) and then closes the connection
+        without an answer, as a timeout or a reset after Telegram received the request does.
+        """
         if kind == "migrated" and migrate_to_chat_id is None:
             if chat_id is None:
                 raise ValueError("kind='migrated' needs migrate_to_chat_id or chat_id")
@@ -488,6 +499,24 @@ class TelegramEmulator:
         options = dict(retry_after=retry_after, new=migrate_to_chat_id, description=description)
         key = None if chat_id is None else _chat_key(chat_id)
         self._faults.append(_Fault(method.lower(), kind, key, times, options))
+
+    def hold(self, method: str) -> None:
+        """Keep every call of `method` waiting unanswered (a slow Telegram) until `release`."""
+        self._holds.setdefault(method.lower(), asyncio.Event())
+
+    def release(self, method: str) -> None:
+        gate = self._holds.pop(method.lower(), None)
+        if gate is not None:
+            gate.set()
+
+    async def wait_held(self, count: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until at least `count` held calls are waiting here."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._held < count:
+            if loop.time() >= deadline:
+                raise TimeoutError(f"{self._held} held call(s), not {count}")
+            await self._signal.wait(deadline - loop.time())
 
     def kick_bot(self, chat_id: int | str) -> None:
         """From now on every call for this chat is 403 (kicked; in a private chat: blocked)."""
@@ -790,11 +819,20 @@ class TelegramEmulator:
         params = await self._read_params(request)
         method = _METHODS.get(name.lower())
         call = ApiCall(method or name, params, self.clock(), request.method)
+        gate = self._holds.get((method or name).lower())
+        if gate is not None:
+            self._held += 1
+            self._signal.notify()
+            try:
+                await gate.wait()
+            finally:
+                self._held -= 1
         try:
             if method is None:
                 raise ApiError(404, "Not Found")
             self._apply_fault(method, params)
             call.response = {"ok": True, "result": await getattr(self, f"_api_{method}")(params)}
+            call.dropped = self._take_drop(method, params)
         except ApiError as exc:
             call.status, call.response = exc.code, exc.body()
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # malformed parameters
@@ -803,6 +841,8 @@ class TelegramEmulator:
         for listener in self.listeners:
             listener(call)
         self._signal.notify()
+        if call.dropped and request.transport is not None:
+            request.transport.close()  # done, but the client never hears so
         return web.json_response(call.response, status=call.status)
 
     @staticmethod
@@ -823,15 +863,24 @@ class TelegramEmulator:
                     raw[key] = value
         return {key: _decode(key, value) for key, value in raw.items()}
 
-    def _apply_fault(self, method: str, params: dict[str, Any]) -> None:
+    def _matching_fault(self, method: str, params: dict[str, Any], dropped: bool) -> _Fault | None:
         for fault in self._faults:
-            if fault.method != method.lower():
+            if fault.method != method.lower() or (fault.kind == "dropped") != dropped:
                 continue
             if fault.chat_id is not None and _chat_key(params.get("chat_id")) != fault.chat_id:
                 continue
             fault.times -= 1
             if fault.times <= 0:
                 self._faults.remove(fault)
+            return fault
+        return None
+
+    def _take_drop(self, method: str, params: dict[str, Any]) -> bool:
+        return self._matching_fault(method, params, dropped=True) is not None
+
+    def _apply_fault(self, method: str, params: dict[str, Any]) -> None:
+        fault = self._matching_fault(method, params, dropped=False)
+        if fault is not None:
             raise self._fault_error(fault, params.get("chat_id"))
 
     def _fault_error(self, fault: _Fault, chat_id: Any) -> ApiError:
