@@ -140,7 +140,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             task.cancel()
         await asyncio.gather(*starting, return_exceptions=True)
         if reminders is not None:
-            reminders.stop()
+            await reminders.stop()
         for service in reversed(services):
             try:
                 await service.stop()

@@ -115,6 +115,9 @@ class ConsoleNotifier:
     def __init__(self, stdout: TextIO | None = None):
         self.stdout = stdout  # None: wherever sys.stdout is then (above the prompt)
 
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
-        print(f"\n[daily post] {render(reply)}\n", file=self.stdout or sys.stdout, flush=True)
+    def pages(self, reply: Reply) -> list[Reply]:
+        return [reply]  # a terminal takes any length
+
+    async def send_page(self, chat_id: str, page: Reply, key: str) -> Delivery:
+        print(f"\n[daily post] {render(page)}\n", file=self.stdout or sys.stdout, flush=True)
         return Delivery(chat_id=chat_id)

@@ -119,7 +119,7 @@ async def test_the_scheduler_builds_jobs_from_the_store(core: Core, store: Store
         assert scheduler.scheduler.get_job(DUE_JOB) is None
         assert await Reminders(store, {"telegram": recorder}, clock).tick() == 0
     finally:
-        scheduler.stop()
+        await scheduler.stop()
 
 
 class GoneChat:
