@@ -10,18 +10,25 @@ something to say" is decided by a plain oracle over the stored facts, not by the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import random
+import sqlite3
 from collections import Counter
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.app import all_commands
 from bot.clock import FixedClock
 from bot.context import Caller, Chat
 from bot.core import Core
-from bot.notify import Delivery, DeliveryFailed
+from bot.notify import Delivery, DeliveryFailed, DeliveryUncertain
 from bot.reminders.runner import Reminders
+from bot.reminders.timing import due_at
 from bot.replies import Reply
+from storage.db import Database
 from storage.models import Fact, FactKind
 from storage.store import Store
 from tests.conftest import text_of
@@ -204,3 +211,193 @@ async def test_a_post_older_than_the_grace_period_is_skipped_and_logged(
     clock.set(dt.datetime(2025, 1, 24, 5, 0, tzinfo=dt.UTC))  # 5 hours late: still posted
     assert await Reminders(store, {"sim": platform}, clock, sleep=no_sleep).tick() == 1
     assert ("late", "Today, 24 January 2025") in platform.accepted  # Love wins all, 1 year
+
+
+# The same year, harder: subscriptions sharing one instant, two "processes" (each its own
+# store connection with a short busy timeout) ticking at once, posts of three pages that fail
+# midway, answers lost after the platform showed the page, the store locked right after a page
+# was accepted (so its ledger write meets "database is locked"), downtimes past a day with a
+# grace of 30 and 48 hours, and subscriptions made during the year after their hour.
+SHARED = [  # 09:00 KST, 09:00 JST and 00:00 UTC are one instant
+    ("seoul-a", dt.time(9, 0), "Asia/Seoul", ()),
+    ("seoul-b", dt.time(9, 0), "Asia/Seoul", ("IU",)),
+    ("seoul-c", dt.time(9, 0), "Asia/Seoul", ("BTS",)),
+    ("tokyo", dt.time(9, 0), "Asia/Tokyo", ()),
+    ("utc-0", dt.time(0, 0), "UTC", ()),
+    ("ny-skipped", dt.time(2, 30), "America/New_York", ()),
+    ("ny-repeated", dt.time(1, 30), "America/New_York", ("IU",)),
+]
+PAGES = 3
+
+
+class PagedPlatform:
+    """Three pages a post; refusals, lost answers and a store lock, at random.
+
+    Each decision is drawn from (seed, page key, attempt), not from one shared stream, so the
+    year is the same whichever of the concurrent ticks reaches a page first.
+    """
+
+    platform = "sim"
+
+    def __init__(self, seed: int, db_path) -> None:
+        self.seed = seed
+        self.tries: Counter[str] = Counter()
+        self.shown: Counter[tuple[str, str, int]] = Counter()  # (chat, title, page)
+        self.outcomes: Counter[str] = Counter()
+        self.holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+        self.locked = False
+
+    def pages(self, reply: Reply) -> list[tuple[str, int]]:
+        return [(reply.title, page) for page in range(PAGES)]
+
+    async def send_page(self, chat_id: str, page: tuple[str, int], key: str) -> Delivery:
+        await asyncio.sleep(0)  # let the concurrent ticks interleave
+        self.tries[key] += 1
+        roll = random.Random(f"{self.seed}:{key}:{self.tries[key]}").random()
+        if roll < 0.08:
+            self.outcomes["refused"] += 1
+            raise DeliveryFailed("the platform is having a bad minute")
+        self.shown[(chat_id, *page)] += 1
+        if roll < 0.11:
+            self.outcomes["lost"] += 1
+            raise DeliveryUncertain("timed out after the platform took it")
+        if roll < 0.15 and not self.locked:
+            try:  # `fanbot import` takes the write lock just now
+                self.holder.execute("BEGIN EXCLUSIVE")
+            except sqlite3.OperationalError:
+                pass  # a runner is writing this instant; no lock this time
+            else:
+                self.locked = True
+                self.outcomes["locked"] += 1
+        return Delivery(chat_id=chat_id, message_ids=(str(sum(self.shown.values())),))
+
+    def unlock(self) -> bool:
+        """The import is done; True if it had held the lock."""
+        if not self.locked:
+            return False
+        self.holder.execute("ROLLBACK")
+        self.locked = False
+        return True
+
+
+class KeptInMemory(logging.Handler):
+    """Counts the runner's "kept in memory" errors: a page accepted, its record not written."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "kept in memory" in record.getMessage()
+
+
+@pytest.mark.parametrize("grace_hours", [30, 48])
+async def test_a_hard_year_of_posts_exactly_once(store: Store, db_path, grace_hours: int) -> None:
+    clock = FixedClock(START)
+    grace = dt.timedelta(hours=grace_hours)
+    core = Core(store, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
+    for line in FACTS:
+        reply = await core.handle_line(line, ROOT, CONSOLE)
+        assert not reply.error, text_of(reply)
+
+    async def subscribe(chat: str, at: dt.time, zone: str, names: tuple[str, ...]) -> None:
+        ids = tuple([(await core.resolver.resolve(name)).id for name in names])
+        subs[chat] = await store.subscriptions.put(
+            "sim", chat, "group", chat, at, zone, ids, "sim:admin", clock.now()
+        )
+
+    subs: dict = {}
+    for chat, at, zone, names in SHARED:
+        await subscribe(chat, at, zone, names)
+
+    rng = random.Random(20281105 + grace_hours)
+    platform = PagedPlatform(20281105 + grace_hours, db_path)
+    kept = KeptInMemory()
+    logging.getLogger("bot.reminders.runner").addHandler(kept)
+
+    async def no_sleep(seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    processes: list[Store] = []
+    for _ in range(2):  # two `fanbot run` on one file, each with its own connections
+        processes.append(Store(await Database.open(db_path, busy_timeout_ms=20)))
+
+    def fresh() -> list[Reminders]:
+        return [
+            Reminders(s, {"sim": platform}, clock, grace=grace, sleep=no_sleep) for s in processes
+        ]
+
+    runners = fresh()
+    ticks: list[dt.datetime] = []
+    restarts = long_downs = late = 0
+    unsaved = False
+    try:
+        while clock.now() < END:
+            # A record kept in memory is written by the next catch-up (every 5 minutes), well
+            # within the claim's 10-minute lease; otherwise fanbot ticks every hour or few.
+            step = rng.randint(1, 5) if unsaved else rng.randint(120, 480)
+            clock.advance(dt.timedelta(minutes=step))
+            # Both processes stop and start again; never while a record waits in memory only
+            # (a crash then is the window the README names).
+            if not unsaved and rng.random() < 0.03:
+                restarts += 1
+                down = rng.randint(0, (grace_hours + 12) * 60)
+                long_downs += down > 24 * 60
+                clock.advance(dt.timedelta(minutes=down))
+                runners = fresh()
+            if rng.random() < 0.004:  # /subscribe at an hour already past today
+                late += 1
+                local = clock.now().astimezone(ZoneInfo("Asia/Seoul"))
+                at = (local - dt.timedelta(minutes=rng.randint(1, 300))).time()
+                await subscribe(f"late-{late}", dt.time(at.hour, at.minute), "Asia/Seoul", ())
+            ticks.append(clock.now())
+            a, b = runners
+            twice = rng.random() < 0.2  # now and then a second tick in one process too
+            before = kept.count
+            await asyncio.gather(a.tick(), b.tick(), *([a.tick()] if twice else []))
+            unsaved = platform.unlock() or kept.count > before
+        for runner in runners:  # the store is free again: what waited in memory is written
+            await runner.tick()
+    finally:
+        logging.getLogger("bot.reminders.runner").removeHandler(kept)
+        platform.holder.close()
+        for s in processes:
+            await s.close()
+    assert restarts > 30 and long_downs > 5 and late > 5
+    assert platform.outcomes["refused"] > 10 and platform.outcomes["lost"] > 5, platform.outcomes
+    assert platform.outcomes["locked"] >= 3, platform.outcomes  # a runner writing then: no lock
+
+    everything = await store.facts.dated_facts()
+    expected: set[tuple[str, str]] = set()
+    for chat, sub in subs.items():
+        followed = None
+        if sub.subject_ids:
+            followed = set(sub.subject_ids)
+            for subject in await store.facts.subjects(list(sub.subject_ids)):
+                followed.update(m.id for m in subject.members)
+        facts = [f for f in everything if followed is None or {s.id for s in f.subjects} & followed]
+        zone = ZoneInfo(sub.zone)
+        day = START.astimezone(zone).date() + dt.timedelta(days=1)
+        last = END.astimezone(zone).date() - dt.timedelta(days=1)
+        while day <= last:
+            due = due_at(day, sub.at, zone)
+            owed = sub.owed_from is None or due > sub.owed_from
+            ticked = any(due <= t <= due + grace for t in ticks)  # fanbot ran in the window
+            if owed and ticked and says_something(facts, day):
+                expected.add((chat, day.isoformat()))
+            day += dt.timedelta(days=1)
+
+    by_id = {sub.id: chat for chat, sub in subs.items()}
+    ledger = {(by_id[sid], day) for sid, day in await store.subscriptions.ledger()}
+    inside = START.date().isoformat(), END.date().isoformat()
+    assert {(c, d) for c, d in ledger if inside[0] < d < inside[1]} == {
+        (c, d) for c, d in expected if inside[0] < d < inside[1]
+    }
+    assert all(n == 1 for n in platform.shown.values()), [
+        k for k, n in platform.shown.items() if n > 1
+    ]  # no page shown twice, ever
+    titles = Counter((chat, title) for chat, title, _ in platform.shown)
+    assert all(n == PAGES for n in titles.values())  # and every page of every post
+    assert len(titles) == len(ledger)
+    assert ("seoul-a", "2028-02-29") in ledger and ("seoul-a", "2028-02-28") not in ledger
+    assert ("ny-skipped", "2028-03-12") in ledger and ("ny-repeated", "2028-11-05") in ledger

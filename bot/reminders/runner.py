@@ -136,6 +136,12 @@ class Reminders:
             self.counts["accepted"],
             self.counts["unknown"],
         )
+        if pages["busy"]:
+            log.warning(
+                "reminders: the store stayed locked past its busy timeout; %s post(s) could not"
+                " be claimed and go at the next tick",
+                pages["busy"],
+            )
 
     def _owed_days(self, sub: Subscription, now: dt.datetime) -> list[dt.date]:
         """The local days whose post is due by now, within the grace, and owed by `sub`."""
@@ -245,7 +251,11 @@ class Reminders:
 
     async def _deliver(self, sub: Subscription, day: dt.date, reply: Reply) -> bool:
         subs = self.store.subscriptions
-        claim = await subs.claim(sub.id, day, self.owner, self.clock.now(), self.lease)
+        try:
+            claim = await subs.claim(sub.id, day, self.owner, self.clock.now(), self.lease)
+        except sqlite3.OperationalError:  # locked past the busy timeout: nothing was sent
+            self.counts["busy"] += 1  # said once per tick, not once per chat
+            return False
         if claim is None:
             return False  # delivered, or another tick or process is posting it right now
         notifier = self.notifiers[sub.platform]
