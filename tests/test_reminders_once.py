@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sqlite3
 import time
 from collections import Counter
@@ -123,14 +124,21 @@ async def test_a_ledger_locked_past_the_busy_timeout_never_repeats_a_post(
             return delivery
 
     platform = LocksAfterAccepting(2)
+    slept: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        slept.append(seconds)
+
     # A second opening of the same file, as `fanbot run` is beside `fanbot import`; its
     # statements give up after 50 ms instead of 5 s, so the test reaches "database is locked".
     async with Store(await Database.open(db_path, busy_timeout_ms=50)) as running:
-        reminders = Reminders(running, {"sim": platform}, clock, sleep=no_sleep)
+        reminders = Reminders(running, {"sim": platform}, clock, sleep=pause)
         started = time.monotonic()
         try:
             assert await reminders.tick() == 0  # the page went out; its record was refused
             assert time.monotonic() - started < 20  # 8 tries of 50 ms, not of 5 s
+            # Eight tries: with 5 s busy timeouts, about a minute and a half in all.
+            assert len(slept) == 7 and 40 < sum(slept) + 8 * 5 < 100
             assert await reminders.tick() == 0  # still locked: nothing sent again meanwhile
             assert sum(platform.sent.values()) == 1
         finally:
@@ -139,6 +147,51 @@ async def test_a_ledger_locked_past_the_busy_timeout_never_repeats_a_post(
         assert await reminders.tick() == 1  # the record is written, and the post finishes
     assert all(n == 1 for n in platform.sent.values()) and len(platform.sent) == 2
     assert len(await store.subscriptions.ledger()) == 1
+
+
+async def test_a_claim_refused_by_a_locked_store_waits_for_the_next_tick(
+    store: Store, db_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _subscribe(store, 3, NINE_KST - dt.timedelta(days=1))
+    platform = Pages(1)
+    holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+    async with Store(await Database.open(db_path, busy_timeout_ms=50)) as running:
+        reminders = Reminders(running, {"sim": platform}, FixedClock(NINE_KST), sleep=no_sleep)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            with caplog.at_level(logging.WARNING, logger="bot.reminders.runner"):
+                assert await reminders.tick() == 0  # nothing claimed, nothing sent, no error
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert not platform.sent
+        assert "3 post(s) could not be claimed and go at the next tick" in caplog.text
+        assert await reminders.tick() == 3
+    assert len(platform.sent) == 3
+
+
+async def test_the_window_left_a_record_kept_in_memory_past_the_lease(store: Store, db_path):
+    """README, "Both": the store locked longer than the lease after a page was accepted lets
+    another process take the claim over, and that page is shown twice. Pinned, not wanted."""
+    await _subscribe(store, 1, NINE_KST - dt.timedelta(days=1))
+    clock = FixedClock(NINE_KST)
+    holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+
+    class LocksAfterAccepting(Pages):
+        async def send_page(self, chat_id: str, page: str, key: str) -> Delivery:
+            delivery = await super().send_page(chat_id, page, key)
+            holder.execute("BEGIN EXCLUSIVE")
+            return delivery
+
+    first = LocksAfterAccepting(1)
+    async with Store(await Database.open(db_path, busy_timeout_ms=20)) as one:
+        assert await Reminders(one, {"sim": first}, clock, sleep=no_sleep).tick() == 0
+        holder.execute("ROLLBACK")
+        holder.close()
+        clock.advance(dt.timedelta(minutes=11))  # the lease ran out while the record waited
+        other = Pages(1)
+        assert await Reminders(store, {"sim": other}, clock, sleep=no_sleep).tick() == 1
+    assert list(first.sent) == list(other.sent)  # the same page, in the chat twice
 
 
 async def test_a_store_opened_with_a_short_busy_timeout_gives_up_that_quickly(db_path) -> None:

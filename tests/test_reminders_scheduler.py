@@ -207,3 +207,9 @@ async def test_stop_cancels_quietly_a_job_that_runs_past_its_wait(
     assert "stopped a reminder job" in caplog.text
     assert "Traceback" not in caplog.text and "raised an exception" not in caplog.text
     assert await store.subscriptions.ledger() == []  # not delivered: the next start resumes it
+    again = Blocking()
+    again.release.set()
+    restarted = Reminders(store, {"sim": again}, clock)
+    assert await restarted.tick() == 0  # the cut-short claim still holds its lease
+    clock.advance(dt.timedelta(minutes=11))
+    assert await restarted.tick() == 1 and again.sent == ["1:2025-01-24:0"]
