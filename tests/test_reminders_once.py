@@ -54,6 +54,20 @@ class Pages:
         return Delivery(chat_id=chat_id, message_ids=(f"{chat_id}-{key}",))
 
 
+class LocksAfterAccepting(Pages):
+    """Takes the store's write lock (`fanbot import`) right after the first page is accepted."""
+
+    def __init__(self, holder: sqlite3.Connection, n: int) -> None:
+        super().__init__(n)
+        self.holder = holder
+
+    async def send_page(self, chat_id: str, page: str, key: str) -> Delivery:
+        delivery = await super().send_page(chat_id, page, key)
+        if sum(self.sent.values()) == 1:
+            self.holder.execute("BEGIN EXCLUSIVE")
+        return delivery
+
+
 async def _subscribe(store: Store, n: int, now: dt.datetime) -> list[int]:
     ids = []
     for i in range(n):
@@ -115,15 +129,7 @@ async def test_a_ledger_locked_past_the_busy_timeout_never_repeats_a_post(
     await _subscribe(store, 1, NINE_KST - dt.timedelta(days=1))
     clock = FixedClock(NINE_KST)
     holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
-
-    class LocksAfterAccepting(Pages):
-        async def send_page(self, chat_id: str, page: str, key: str) -> Delivery:
-            delivery = await super().send_page(chat_id, page, key)
-            if sum(self.sent.values()) == 1:
-                holder.execute("BEGIN EXCLUSIVE")  # `fanbot import` holding the write lock
-            return delivery
-
-    platform = LocksAfterAccepting(2)
+    platform = LocksAfterAccepting(holder, 2)
     slept: list[float] = []
 
     async def pause(seconds: float) -> None:
@@ -176,14 +182,7 @@ async def test_the_window_left_a_record_kept_in_memory_past_the_lease(store: Sto
     await _subscribe(store, 1, NINE_KST - dt.timedelta(days=1))
     clock = FixedClock(NINE_KST)
     holder = sqlite3.connect(db_path, isolation_level=None, timeout=0)
-
-    class LocksAfterAccepting(Pages):
-        async def send_page(self, chat_id: str, page: str, key: str) -> Delivery:
-            delivery = await super().send_page(chat_id, page, key)
-            holder.execute("BEGIN EXCLUSIVE")
-            return delivery
-
-    first = LocksAfterAccepting(1)
+    first = LocksAfterAccepting(holder, 1)
     async with Store(await Database.open(db_path, busy_timeout_ms=20)) as one:
         assert await Reminders(one, {"sim": first}, clock, sleep=no_sleep).tick() == 0
         holder.execute("ROLLBACK")

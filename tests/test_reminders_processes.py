@@ -15,7 +15,6 @@ import datetime as dt
 import re
 import signal
 import socket
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -26,13 +25,14 @@ from bot.core import Core
 from bot.reminders.runner import IN_FLIGHT
 from storage.store import Store
 from tests.conftest import SEEDS
-from tests.emulators.discord_api import DiscordEmulator, member, text_channel
+from tests.emulators.discord_api import DiscordEmulator
 from tests.emulators.telegram_api import TelegramEmulator
 from tests.test_cli import run
-from tests.test_run_both import DC_TOKEN, TG_TOKEN, _env, _no_secrets
+from tests.test_reminders_scheduler import guild_with_channels
+from tests.test_run_both import DC_TOKEN, TG_TOKEN, _env, _no_secrets, _run
 
 ROOT = Caller("console", "root-admin", "Root")
-GUILD, OWNER = (6 << 22) + 1, 830000000000000001
+GUILD = (6 << 22) + 1
 FIRST_CHANNEL = 840000000000000001
 GROUPS = [-6000 - i for i in range(IN_FLIGHT + 8)]  # more than one process has in flight
 CHANNELS = [FIRST_CHANNEL + i for i in range(20)]
@@ -77,8 +77,11 @@ class Process:
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        assert self.proc.stderr is not None
-        async for raw in self.proc.stderr:
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        await asyncio.gather(self._lines(self.proc.stdout), self._lines(self.proc.stderr))
+
+    async def _lines(self, stream: asyncio.StreamReader) -> None:
+        async for raw in stream:
             line = raw.decode(errors="replace")
             self.lines.append(line)
             if DUE_LINE.search(line):
@@ -96,32 +99,14 @@ class Process:
 
 
 async def _start(tmp_path: Path, env: dict[str, str]) -> Process:
-    env = {**env, "FANBOT_LOG_LEVEL": "INFO"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    return Process(proc)
+    return Process(await _run(tmp_path, {**env, "FANBOT_LOG_LEVEL": "INFO"}))
 
 
 async def test_two_runs_on_one_store_post_each_chat_once(tmp_path: Path) -> None:
     chats = [("telegram", str(g)) for g in GROUPS] + [("discord", str(c)) for c in CHANNELS]
     await _store_due_now(tmp_path / "fanbot.db", chats)
     dc = DiscordEmulator(token=DC_TOKEN, application_id=900, shard_count=2)
-    dc.add_guild(
-        GUILD,
-        "Fans",
-        owner_id=OWNER,
-        channels=[text_channel(c, f"fans-{i}") for i, c in enumerate(CHANNELS)],
-        members=[member(OWNER, "owner")],
-    )
+    guild_with_channels(dc, GUILD, CHANNELS)
     async with TelegramEmulator(token=TG_TOKEN) as tg, dc:
         tg.hold("sendMessage")  # a slow Telegram: answers wait until both runs are posting
         runs = []

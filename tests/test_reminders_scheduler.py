@@ -100,17 +100,22 @@ async def test_telegram_chats_due_at_one_instant_each_get_one_post(
             await scheduler.stop()
 
 
-@contextlib.asynccontextmanager
-async def _discord_with_channels(tmp_path: Path, count: int) -> AsyncIterator[tuple]:
-    emu = DiscordEmulator(token=TOKEN, application_id=APP_ID)
-    channels = [FIRST_CHANNEL + i for i in range(count)]
+def guild_with_channels(emu: DiscordEmulator, guild: int, channels: list[int]) -> DiscordEmulator:
+    """The bot in one guild with these text channels, each a chat that subscribes."""
     emu.add_guild(
-        GUILD,
+        guild,
         "ARMY base",
         owner_id=OWNER,
         channels=[text_channel(cid, f"fans-{i}") for i, cid in enumerate(channels)],
         members=[member(OWNER, "owner")],
     )
+    return emu
+
+
+@contextlib.asynccontextmanager
+async def _discord_with_channels(tmp_path: Path, count: int) -> AsyncIterator[tuple]:
+    channels = [FIRST_CHANNEL + i for i in range(count)]
+    emu = guild_with_channels(DiscordEmulator(token=TOKEN, application_id=APP_ID), GUILD, channels)
     store = await Store.open(tmp_path / "fanbot.db")
     await store.seed_if_empty(SEEDS)
     core = Core(store, FixedClock(DUE), all_commands())
@@ -164,9 +169,8 @@ class Blocking:
         return Delivery(chat_id=chat_id, message_ids=("1",))
 
 
-async def test_stop_lets_a_running_job_finish_its_post_and_ledger(
-    store: Store, caplog: pytest.LogCaptureFixture
-) -> None:
+async def _mid_post(store: Store) -> tuple[ReminderScheduler, Blocking, FixedClock]:
+    """A scheduler whose catch-up job is in the middle of posting (the platform holds it)."""
     await store.subscriptions.put(
         "sim", "c", "group", None, dt.time(9), "Asia/Seoul", (), "x:1", DUE - dt.timedelta(days=1)
     )
@@ -175,9 +179,16 @@ async def test_stop_lets_a_running_job_finish_its_post_and_ledger(
     scheduler = ReminderScheduler(Reminders(store, {"sim": platform}, clock))
     await scheduler.start()
     clock.set(DUE)
+    scheduler.scheduler.get_job("catch-up").modify(next_run_time=SystemClock().now())
+    await asyncio.wait_for(platform.entered.wait(), 10)
+    return scheduler, platform, clock
+
+
+async def test_stop_lets_a_running_job_finish_its_post_and_ledger(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO):
-        scheduler.scheduler.get_job("catch-up").modify(next_run_time=SystemClock().now())
-        await asyncio.wait_for(platform.entered.wait(), 10)  # the job is mid-post
+        scheduler, platform, _ = await _mid_post(store)
         stopping = asyncio.create_task(scheduler.stop())
         done, _ = await asyncio.wait([stopping], timeout=0.2)
         assert not done  # stop() waits for the post instead of cancelling it
@@ -192,17 +203,8 @@ async def test_stop_lets_a_running_job_finish_its_post_and_ledger(
 async def test_stop_cancels_quietly_a_job_that_runs_past_its_wait(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await store.subscriptions.put(
-        "sim", "c", "group", None, dt.time(9), "Asia/Seoul", (), "x:1", DUE - dt.timedelta(days=1)
-    )
-    clock = FixedClock(DUE - dt.timedelta(minutes=1))
-    platform = Blocking()
-    scheduler = ReminderScheduler(Reminders(store, {"sim": platform}, clock))
-    await scheduler.start()
-    clock.set(DUE)
     with caplog.at_level(logging.INFO):
-        scheduler.scheduler.get_job("catch-up").modify(next_run_time=SystemClock().now())
-        await asyncio.wait_for(platform.entered.wait(), 10)
+        scheduler, platform, clock = await _mid_post(store)
         await asyncio.wait_for(scheduler.stop(wait=0.05), 10)  # the platform never answers
     assert "stopped a reminder job" in caplog.text
     assert "Traceback" not in caplog.text and "raised an exception" not in caplog.text

@@ -31,6 +31,7 @@ from bot.replies import Reply
 from storage.db import Database
 from storage.models import Fact, FactKind
 from storage.store import Store
+from storage.subscriptions import Subscription
 from tests.conftest import text_of
 
 ROOT = Caller("console", "root-admin", "Root")
@@ -108,6 +109,16 @@ def says_something(facts: list[Fact], on: dt.date) -> bool:
     return False
 
 
+async def followed_facts(store: Store, sub: Subscription, everything: list[Fact]) -> list[Fact]:
+    """The oracle's own reading of whom a subscription follows: its subjects and members."""
+    if not sub.subject_ids:
+        return everything
+    followed = set(sub.subject_ids)
+    for subject in await store.facts.subjects(list(sub.subject_ids)):
+        followed.update(m.id for m in subject.members)
+    return [f for f in everything if {s.id for s in f.subjects} & followed]
+
+
 async def test_a_year_of_posts_exactly_once(store: Store) -> None:
     clock = FixedClock(START)
     core = Core(store, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
@@ -150,12 +161,7 @@ async def test_a_year_of_posts_exactly_once(store: Store) -> None:
     expected: set[tuple[str, str]] = set()
     for chat, _at, zone, _names in SUBSCRIPTIONS:
         sub = subs[chat]
-        followed = None
-        if sub.subject_ids:
-            followed = set(sub.subject_ids)
-            for subject in await store.facts.subjects(list(sub.subject_ids)):
-                followed.update(m.id for m in subject.members)
-        facts = [f for f in everything if followed is None or {s.id for s in f.subjects} & followed]
+        facts = await followed_facts(store, sub, everything)
         day = START.astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
         last = END.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=1)
         while day <= last:
@@ -389,12 +395,7 @@ async def test_a_hard_year_of_posts_exactly_once(store: Store, db_path, grace_ho
     expected: set[tuple[str, str]] = set()
     lateness: list[dt.timedelta] = []
     for chat, sub in subs.items():
-        followed = None
-        if sub.subject_ids:
-            followed = set(sub.subject_ids)
-            for subject in await store.facts.subjects(list(sub.subject_ids)):
-                followed.update(m.id for m in subject.members)
-        facts = [f for f in everything if followed is None or {s.id for s in f.subjects} & followed]
+        facts = await followed_facts(store, sub, everything)
         zone = ZoneInfo(sub.zone)
         day = START.astimezone(zone).date() + dt.timedelta(days=1)
         last = END.astimezone(zone).date() - dt.timedelta(days=1)
