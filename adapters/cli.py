@@ -181,12 +181,16 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    bundle = bundles.read_file(Path(args.file))  # validate everything before opening the store
-    core = await open_core(settings)
     try:
-        await core.store.import_bundle(bundle, args.file)
-    finally:
-        await core.store.close()
+        bundle = bundles.read_file(Path(args.file))  # validated before the store opens
+        core = await open_core(settings)
+        try:
+            await core.store.import_bundle(bundle, args.file)
+        finally:
+            await core.store.close()
+    except bundles.BundleError as exc:  # bad input (exit 1), unlike a store that cannot open
+        print(f"fanbot: {exc}; nothing was imported.", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(f"Imported {_counts(bundle)} from {args.file}")
     return 0
 
@@ -246,11 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
     level = settings.fanbot_log_level
-    if (
-        args.command in ("ask", "chat", "admin", "reminders")
-        and "fanbot_log_level" not in settings.model_fields_set
-    ):
-        level = "WARNING"  # keep a terminal conversation free of start-up chatter
+    if args.command != "run" and "fanbot_log_level" not in settings.model_fields_set:
+        # A one-off command answers in its own words; start-up chatter would bury them, and
+        # an operator's error stays one line. Warnings (a store just created) still show.
+        level = "WARNING"
     logsetup.configure(level, settings.secrets())
     try:
         return asyncio.run(args.func(settings, args))

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv.parser import parse_stream
+from dotenv.parser import Binding, parse_stream
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -178,7 +178,8 @@ def load(env_file: Path | None = ENV_FILE) -> Settings:
         return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: {e['msg']}"
+            f"{'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors()
         )
         raise SettingsError(f"a setting is wrong: {problems}") from None
@@ -206,9 +207,19 @@ def check_env_file(path: Path) -> None:
         ) from None
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
-            name = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)", binding.original.string)
-            dropped = f"{name.group(1).upper()} was not set from it" if name else "it sets nothing"
+            name = _named(binding)
+            dropped = f"{name} was not set from it" if name else "it sets nothing"
             raise SettingsError(
                 f"{path} line {binding.original.line} is not NAME=value, so {dropped}; "
                 "fix or remove the line (quote a value with spaces)"
             )
+
+
+def _named(binding: Binding) -> str | None:
+    """The setting a broken line meant: NAME before an '=', or a setting's name up front."""
+    line = binding.original.string
+    found = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)\s*(=)?", line)
+    if found is None:
+        return None
+    name = found.group(1).upper()
+    return name if found.group(2) or name.lower() in Settings.model_fields else None

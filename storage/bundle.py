@@ -216,13 +216,23 @@ def known_slugs_check(bundle: Bundle, existing: set[str], origin: str) -> None:
 def read_file(path: Path) -> Bundle:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"cannot read {path}: {exc}") from exc
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"cannot read {path}: it is not UTF-8 text (byte {exc.start})") from exc
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
-        raise BundleError(f"{path} is not valid YAML: {exc}") from exc
+        raise BundleError(f"{path} is not valid YAML: {_yaml_problem(exc)}") from exc
     return parse(data, str(path))
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line: where, and what it expected."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
+    return " ".join(str(exc).split())
 
 
 def read_dir(folder: Path) -> Bundle:

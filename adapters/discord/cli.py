@@ -7,10 +7,15 @@ parser and should not pay for loading discord.py.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from adapters.cli_groups import command_group
 from bot.settings import Settings
+
+EXIT_REFUSED = 1  # the exit-code rule: README, "Exit codes"
+EXIT_CANNOT_START = 2
+SYNC_TIMEOUT = 60.0  # seconds for login and sync together; aiohttp alone would wait 5 minutes
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
@@ -38,29 +43,35 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
     if settings.discord_token is None:
         print("fanbot: DISCORD_TOKEN is not set (environment or .env).", file=sys.stderr)
-        return 2
+        return EXIT_CANNOT_START
     point_at_proxies(settings)
     core = await open_core(settings)
     client = new_client(settings)
     try:
         tree = build_tree(client, core, Responder(core))
         await tree.set_translator(DeclaredTranslations())
-        try:
-            await client.login(settings.discord_token.get_secret_value())
-        except discord.LoginFailure:
-            print(
-                "fanbot: Discord refused DISCORD_TOKEN; check it in the Developer Portal.",
-                file=sys.stderr,
-            )
-            return 2
         guild = discord.Object(args.guild) if args.guild else None
         if guild is not None:
             tree.copy_global_to(guild=guild)
-        try:
+        async with asyncio.timeout(SYNC_TIMEOUT):
+            await client.login(settings.discord_token.get_secret_value())
             synced = await tree.sync(guild=guild)
-        except discord.HTTPException as exc:
-            print(f"fanbot: Discord refused the commands: {exc.status} {exc.text}", file=sys.stderr)
-            return 1
+    except discord.LoginFailure:
+        print(
+            "fanbot: Discord refused DISCORD_TOKEN; check it in the Developer Portal.",
+            file=sys.stderr,
+        )
+        return EXIT_CANNOT_START
+    except discord.DiscordServerError as exc:  # discord.py already retried it
+        print(f"fanbot: Discord is in trouble ({exc.status}); try again later.", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except discord.HTTPException as exc:
+        text = " ".join(str(exc.text).split())
+        print(f"fanbot: Discord refused the commands: {exc.status} {text}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (OSError, TimeoutError) as exc:  # aiohttp's connection errors are OSErrors
+        print(f"fanbot: could not reach Discord at {_api_base()}: {_reason(exc)}", file=sys.stderr)
+        return EXIT_CANNOT_START
     finally:
         await client.close()
         await core.store.close()
@@ -68,3 +79,16 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     names = ", ".join(f"/{c.name}" for c in synced)
     print(f"Synced {len(synced)} commands to {where}: {names}")
     return 0
+
+
+def _api_base() -> str:
+    import discord.http
+
+    return discord.http.Route.BASE
+
+
+def _reason(exc: BaseException) -> str:
+    """An operator's few words: no traceback, no repr of aiohttp's connection key."""
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {SYNC_TIMEOUT:.0f} s"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
