@@ -11,13 +11,13 @@ import resource
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-FANBOT = [sys.executable, "-m", "adapters.cli"]
+from tests.fanbot_process import fanbot
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = 4096
 COMMANDS = {
@@ -28,32 +28,6 @@ COMMANDS = {
     "chat": (["chat"], "/milestone V\n"),
     "run": (["run"], "/milestone V\n"),
 }
-
-
-def fanbot(
-    args: list[str],
-    cwd: Path,
-    db: Path,
-    stdin: str | None = None,
-    prefix: list[str] = (),  # type: ignore[assignment]
-    preexec_fn: Callable[[], None] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FANBOT_", "TELEGRAM_", "DISCORD_"))
-    }
-    environment.update(FANBOT_DB=str(db), PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run(
-        [*prefix, *FANBOT, *args],
-        cwd=cwd,
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=30,  # today's code hangs here: TimeoutExpired fails the test
-        preexec_fn=preexec_fn,
-    )
 
 
 @pytest.fixture(scope="module")
