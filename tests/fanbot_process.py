@@ -83,3 +83,10 @@ def one_line(result: subprocess.CompletedProcess[str], code: int, *words: str) -
     for word in words:
         assert word in lines[0], lines[0]
     return lines[0]
+
+
+def seeded_store(folder: Path) -> bytes:
+    """The bytes of a store seeded by a first `fanbot ask`, for tests to start from a copy."""
+    result = fanbot(["ask", "/help"], folder, folder / "fanbot.db")
+    assert result.returncode == 0, result.stderr
+    return (folder / "fanbot.db").read_bytes()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fanbot_process import FANBOT, ROOT, environment, fanbot, one_line
+from tests.fanbot_process import FANBOT, ROOT, environment, fanbot, one_line, seeded_store
 
 SEED = str(ROOT / "seeds" / "001_love_wins_all.yaml")
 
@@ -20,9 +20,7 @@ SEED = str(ROOT / "seeds" / "001_love_wins_all.yaml")
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A seeded store's bytes, made once: each test starts from a copy."""
-    folder = tmp_path_factory.mktemp("seeded")
-    assert fanbot(["ask", "/help"], folder, folder / "fanbot.db").returncode == 0
-    return (folder / "fanbot.db").read_bytes()
+    return seeded_store(tmp_path_factory.mktemp("seeded"))
 
 
 @pytest.fixture

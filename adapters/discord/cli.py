@@ -90,5 +90,5 @@ def _api_base() -> str:
 def _reason(exc: BaseException) -> str:
     """An operator's few words: no traceback, no repr of aiohttp's connection key."""
     if isinstance(exc, TimeoutError):
-        return f"no answer within {SYNC_TIMEOUT:.0f} s"
+        return f"no answer within {SYNC_TIMEOUT:g} s"
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
