@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +17,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(".env")  # in the working directory, like a relative FANBOT_DB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ADMIN_PLATFORMS = ("discord", "telegram", "console")
+
+
+def packaged_seeds() -> Path:
+    """The seed folder installed with fanbot (a checkout's seeds/ when installed editable)."""
+    return Path(str(resources.files("seeds")))
 
 
 class SettingsError(Exception):
@@ -30,7 +36,7 @@ class Settings(BaseSettings):
     )
 
     fanbot_db: Path = Field(Path("data/fanbot.db"), description="the SQLite file")
-    fanbot_seeds: Path = Field(PROJECT_ROOT / "seeds", description="seed YAML folder")
+    fanbot_seeds: Path = Field(default_factory=packaged_seeds, description="seed YAML folder")
     fanbot_timezone: str = Field("Asia/Seoul", description="the fandom's clock for dates")
     fanbot_log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     fanbot_admins: str = Field("", description="bot admins: platform:user_id, comma-separated")
