@@ -83,7 +83,20 @@ async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
         await console.chat(core)
     finally:
         await core.store.close()
-    return 0
+    return _served(core)
+
+
+def _served(core: Core) -> int:
+    """0 after serving, or 1 with one line when the store refused writes meanwhile."""
+    failed = core.store.db.write_failures
+    if not failed:
+        return 0
+    print(
+        f"fanbot: {failed} write(s) to {core.store.db.path.resolve()} failed while serving "
+        "(it turned read-only, or its disk filled up or failed); see the log.",
+        file=sys.stderr,
+    )
+    return EXIT_BAD_INPUT
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -111,7 +124,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             reminders = _reminders(settings, core, [console.ConsoleNotifier()])
             await reminders.start()
             await console.chat(core)
-            return 0
+            return _served(core)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -125,7 +138,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         for waiting in waits:
             waiting.cancel()
         if stop.is_set():
-            return 0
+            return _served(core)
         refused = [s for t, s in starting.items() if t.done() and t.result() is False]
         if len(refused) == len(services):
             print("fanbot: no platform accepted its token; see the log above.", file=sys.stderr)
@@ -134,7 +147,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         await reminders.start()
         await settle(core)
         await stop.wait()
-        return 0
+        return _served(core)
     finally:
         for task in starting:
             task.cancel()

@@ -18,7 +18,7 @@ from bot.names import Choice, NameResolver
 from bot.replies import Reply, error_reply
 from bot.store_watch import ANSWERS_KEPT, StoreWatch
 from bot.text import clean_input, shorten
-from storage.errors import ConflictError
+from storage.errors import ConflictError, StoreWriteFailed
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,9 @@ class Core:
             return error_reply(exc.message, exc.usage or command.usage, exc.suggestions)
         except ConflictError as exc:
             return error_reply(str(exc), command.usage)
+        except StoreWriteFailed as exc:  # the operator's one line; the user's reason
+            log.error("/%s: %s", command.name, exc)
+            return error_reply(f"The bot's store {exc.reason}, so nothing was changed.")
         except Exception:
             log.exception("/%s failed", command.name)
             return error_reply(

@@ -21,7 +21,14 @@ from typing import Any
 
 import aiosqlite
 
-from storage.errors import NotASQLiteFile, StoreDamaged, StoreError, StoreReadOnly, StoreTooNew
+from storage.errors import (
+    NotASQLiteFile,
+    StoreDamaged,
+    StoreError,
+    StoreReadOnly,
+    StoreTooNew,
+    StoreWriteFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,7 @@ class Database:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self.commits = 0  # write transactions committed through this Database
+        self.write_failures = 0  # writes the store refused after it opened (StoreWriteFailed)
         self._watcher = watcher
 
     @classmethod
@@ -140,17 +148,31 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: no half-done write stays."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: no half-done write stays.
+
+        A store that stopped taking writes (read-only, disk full or failing) raises
+        StoreWriteFailed and is counted in `write_failures`: `fanbot run` says so at the end.
+        """
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            else:
-                await self._writer.commit()
-                self.commits += 1
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._writer
+                    await self._writer.commit()
+                except BaseException:
+                    if self._writer.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            await self._writer.rollback()
+                    raise
+            except sqlite3.Error as exc:
+                reason = _unwritable(exc)
+                if reason is None or isinstance(exc, StoreWriteFailed):
+                    raise
+                self.write_failures += 1
+                raise StoreWriteFailed(
+                    f"{self.path} {reason} ({exc}); the change was not made", reason
+                ) from exc
+            self.commits += 1
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[aiosqlite.Row]:
         return await self._reader.execute_fetchall(sql, params)
@@ -316,6 +338,17 @@ _REASONS = {  # SQLite's error names, from the most to the least specific
     "SQLITE_CANTOPEN": "cannot be opened",
     "SQLITE_IOERR": "could not be read or written (is the disk full or failing?)",
 }
+
+
+_UNWRITABLE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+def _unwritable(exc: sqlite3.Error) -> str | None:
+    """Why the store takes no write, for an error that says it cannot; None for any other."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if not name.startswith(_UNWRITABLE):
+        return None
+    return next(r for prefix, r in _REASONS.items() if name.startswith(prefix))
 
 
 def describe(path: Path, exc: sqlite3.Error) -> str:

@@ -1,5 +1,7 @@
 """Errors the store raises; the core turns them into messages for people."""
 
+import sqlite3
+
 
 class StoreError(Exception):
     """The store cannot be opened or used as it is; the message says why, for an operator."""
@@ -19,6 +21,20 @@ class StoreDamaged(StoreError):
 
 class StoreReadOnly(StoreError):
     """The file or its folder cannot be written, so fanbot cannot serve from it."""
+
+
+class StoreWriteFailed(StoreError, sqlite3.OperationalError):
+    """A write the store could not take after it opened: it turned read-only, or its disk
+    filled up or failed. Nothing of the write stayed. `reason` is a few words for a chat user;
+    the message names the file, for the operator.
+
+    Still a sqlite3.OperationalError, so callers that retry a failed write (the delivery
+    ledger) go on doing so.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ConflictError(StoreError):
