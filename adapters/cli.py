@@ -269,7 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         level = "WARNING"
     logsetup.configure(level, settings.secrets())
     try:
-        return asyncio.run(args.func(settings, args))
+        code = asyncio.run(args.func(settings, args))
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, where a failing output is caught, not at exit
+        return code
     except StoreError as exc:
         print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
@@ -281,9 +284,14 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BAD_INPUT
     except OSError as exc:
-        if exc.filename is None:
-            raise
-        print(f"fanbot: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        if exc.filename is not None:
+            print(f"fanbot: {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        # No file named: the output itself (`fanbot export - > /dev/full`). Say so once, and
+        # keep the exit's flush of what is still buffered from failing a second time.
+        print(f"fanbot: could not write the output: {exc.strerror or exc}", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

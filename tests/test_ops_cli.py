@@ -104,6 +104,25 @@ def test_a_reader_that_left_is_no_traceback(tmp_path: Path, db: Path, args: list
     assert (result.returncode, result.stderr) == (1, "")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a full disk")
+@pytest.mark.parametrize(
+    "args",
+    [["ask", "/sources #1"], ["export", "-"], ["reminders", "preview", "--date", "2025-03-03"]],
+)
+def test_output_to_a_full_disk_is_one_line(tmp_path: Path, db: Path, args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*FANBOT, *args],
+            cwd=tmp_path,
+            env=environment(db),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+        )
+    one_line(result, 1, "fanbot: could not write the output: No space left on device")
+
+
 def test_a_pipe_to_head_is_quiet(tmp_path: Path, db: Path) -> None:
     """As typed; whether fanbot wrote before head left is a race, so either code is right."""
     pipeline = 'set -o pipefail; "$@" | head -c1; echo " $?"'
