@@ -76,6 +76,21 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
         return value
 
+    @field_validator("fanbot_db", mode="before")
+    @classmethod
+    def _db_named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; name the SQLite file, or leave it out for data/fanbot.db")
+        return value
+
+    @field_validator("fanbot_seeds")
+    @classmethod
+    def _seed_folder(cls, value: Path) -> Path:
+        # A wrong folder would seed nothing, and every answer would read as lost data.
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a folder of seed files")
+        return value
+
     @field_validator("fanbot_log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -62,6 +62,8 @@ def test_a_bad_dotenv_line_names_file_line_and_setting(
         ("FANBOT_LOG_LEVEL", "LOUD", "FANBOT_LOG_LEVEL: unknown log level 'LOUD'"),
         ("FANBOT_ADMINS", "console", "FANBOT_ADMINS: 'console' is not platform:id"),
         ("FANBOT_ADMINS", "telegram:12,discord:me", "'discord:me': a discord user id is a number"),
+        ("FANBOT_DB", " ", "FANBOT_DB: is empty; name the SQLite file"),
+        ("FANBOT_SEEDS", "/no/such/seeds", "FANBOT_SEEDS: /no/such/seeds is not a folder"),
     ],
 )
 def test_a_wrong_setting_stops_the_start(
