@@ -26,7 +26,7 @@ from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
 from bot.notify import Notifier
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, unread_names
 from bot.settings import load as load_settings
 from storage import bundle as bundles
 from storage.db import describe
@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         # an operator's error stays one line. Warnings (a store just created) still show.
         level = "WARNING"
     logsetup.configure(level, settings.secrets())
+    for warning in unread_names():
+        log.warning("%s", warning)
     try:
         code = asyncio.run(args.func(settings, args))
         if sys.stdout is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import re
@@ -244,3 +245,27 @@ def _named(binding: Binding) -> str | None:
         return None
     name = found.group(1).upper()
     return name if found.group(2) or name.lower() in Settings.model_fields else None
+
+
+def unread_names(path: Path = ENV_FILE) -> list[str]:
+    """Warnings for .env lines that set a FANBOT_, TELEGRAM_ or DISCORD_ name fanbot does not
+    read: most likely a typo, whose setting then silently keeps its default.
+
+    Other names are left alone: a .env is often shared with other tools (docker compose).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # check_env_file has said what is wrong with it
+    known = sorted(name.upper() for name in Settings.model_fields)
+    warnings = []
+    for binding in parse_stream(io.StringIO(text)):
+        name = (binding.key or "").upper()
+        if name.startswith(("FANBOT_", "TELEGRAM_", "DISCORD_")) and name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.append(
+                f"{path} line {binding.original.line} sets {name}, which fanbot does not "
+                f"read{hint}; see .env.example"
+            )
+    return warnings

@@ -56,6 +56,22 @@ def test_a_bad_dotenv_line_names_file_line_and_setting(
     assert result.stdout == ""
 
 
+def test_a_misspelt_setting_in_dotenv_is_warned_about(tmp_path: Path, db: Path) -> None:
+    """FANBOT_TIMEZON=UTC would leave the zone at its default without a word."""
+    (tmp_path / ".env").write_text(
+        "COMPOSE_PROJECT_NAME=fans\nFANBOT_TIMEZON=UTC\nDISCORD_TOKN=secret-value\n", "utf-8"
+    )
+    result = fanbot(["ask", "/help"], tmp_path, db)
+    assert result.returncode == 0 and result.stdout
+    warned = [line.split(" fanbot: ", 1)[1] for line in result.stderr.splitlines()]
+    assert warned == [
+        ".env line 2 sets FANBOT_TIMEZON, which fanbot does not read "
+        "(did you mean FANBOT_TIMEZONE?); see .env.example",
+        ".env line 3 sets DISCORD_TOKN, which fanbot does not read "
+        "(did you mean DISCORD_TOKEN?); see .env.example",
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "value", "said"),
     [
