@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO
 
 FANBOT = [sys.executable, "-m", "adapters.cli"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,13 +39,15 @@ def fanbot(
     prefix: list[str] = (),  # type: ignore[assignment]
     preexec_fn: Callable[[], None] | None = None,
     env: Mapping[str, str] | None = None,
+    stdout: int | IO[str] = subprocess.PIPE,  # or where the output goes: a pipe, /dev/full
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*prefix, *FANBOT, *args],
         cwd=cwd,
         env=environment(db, env),
         input=stdin,
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=TIMEOUT,
         preexec_fn=preexec_fn,

@@ -108,15 +108,7 @@ def test_a_reader_that_left_is_no_traceback(tmp_path: Path, db: Path, args: list
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        result = subprocess.run(
-            [*FANBOT, *args],
-            cwd=tmp_path,
-            env=environment(db),
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=30,
-        )
+        result = fanbot(args, tmp_path, db, stdout=write_end)
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (1, "")
@@ -129,15 +121,7 @@ def test_a_reader_that_left_is_no_traceback(tmp_path: Path, db: Path, args: list
 )
 def test_output_to_a_full_disk_is_one_line(tmp_path: Path, db: Path, args: list[str]) -> None:
     with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [*FANBOT, *args],
-            cwd=tmp_path,
-            env=environment(db),
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=30,
-        )
+        result = fanbot(args, tmp_path, db, stdout=full)
     one_line(result, 1, "fanbot: could not write the output: No space left on device")
 
 
