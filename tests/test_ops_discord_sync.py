@@ -90,16 +90,28 @@ async def test_commands_discord_refuses_are_one_line(tmp_path: Path, emu: Discor
     )
 
 
-async def test_a_discord_that_never_answers_is_given_up_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("behaviour", "said"),
+    [("silent", "no answer within 0.5 s"), ("hangs up", "Server disconnected")],
+)
+async def test_a_discord_that_does_not_answer_is_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    behaviour: str,
+    said: str,
 ) -> None:
-    """A server that takes the connection and says nothing (aiohttp alone waits 5 minutes)."""
+    """A server that takes the connection and says nothing (aiohttp alone would wait 5
+    minutes), or closes it without an answer."""
     held: list[asyncio.StreamWriter] = []
 
-    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         held.append(writer)
+        if behaviour == "hangs up":
+            await reader.readuntil(b"\r\n\r\n")  # the request read, so the close is clean
+            writer.close()
 
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     monkeypatch.setattr(discord_cli, "SYNC_TIMEOUT", 0.5)
     settings = Settings(
@@ -118,6 +130,5 @@ async def test_a_discord_that_never_answers_is_given_up_on(
         await server.wait_closed()
     assert code == 2 and held
     assert capsys.readouterr().err.strip() == (
-        f"fanbot: could not reach Discord at http://127.0.0.1:{port}/api/v10: "
-        "no answer within 0.5 s"
+        f"fanbot: could not reach Discord at http://127.0.0.1:{port}/api/v10: {said}"
     )

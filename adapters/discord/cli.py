@@ -34,7 +34,9 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    import aiohttp
     import discord
+    import discord.http
 
     from adapters.discord.interactions import Responder
     from adapters.discord.service import new_client, point_at_proxies
@@ -69,8 +71,9 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         text = " ".join(str(exc.text).split())
         print(f"fanbot: Discord refused the commands: {exc.status} {text}", file=sys.stderr)
         return EXIT_REFUSED
-    except (OSError, TimeoutError) as exc:  # aiohttp's connection errors are OSErrors
-        print(f"fanbot: could not reach Discord at {_api_base()}: {_reason(exc)}", file=sys.stderr)
+    except (OSError, TimeoutError, aiohttp.ClientError) as exc:  # no network, no answer
+        where = discord.http.Route.BASE
+        print(f"fanbot: could not reach Discord at {where}: {_reason(exc)}", file=sys.stderr)
         return EXIT_CANNOT_START
     finally:
         await client.close()
@@ -79,12 +82,6 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     names = ", ".join(f"/{c.name}" for c in synced)
     print(f"Synced {len(synced)} commands to {where}: {names}")
     return 0
-
-
-def _api_base() -> str:
-    import discord.http
-
-    return discord.http.Route.BASE
 
 
 def _reason(exc: BaseException) -> str:
