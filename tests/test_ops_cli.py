@@ -91,6 +91,16 @@ def test_a_wrong_setting_stops_the_start(
         assert "Value error" not in result.stderr
 
 
+def test_fanbot_seeds_names_the_folder_a_new_store_is_seeded_from(tmp_path: Path) -> None:
+    mine = tmp_path / "my-seeds"
+    mine.mkdir()
+    env = {"FANBOT_SEEDS": str(mine)}
+    assert fanbot(["ask", "/milestone V"], tmp_path, tmp_path / "a.db", env=env).returncode == 1
+    (mine / "seed.yaml").write_bytes(Path(SEED).read_bytes())
+    answer = fanbot(["ask", "/milestone V"], tmp_path, tmp_path / "b.db", env=env)
+    assert answer.returncode == 0 and "Instagram" in answer.stdout
+
+
 # -- files and pipes ----------------------------------------------------------------------------
 
 
