@@ -37,10 +37,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fanbot")
 
-# The exit-code rule (README, "The fanbot command"): 0 answered (an empty answer too),
+# The exit-code rule (README, "Exit codes"): 0 answered (an empty answer too),
 # 1 the input or the output was refused, 2 fanbot could not start.
 EXIT_BAD_INPUT = 1
 EXIT_CANNOT_START = 2
+SERVERS = ("run", "web")  # long-running: they log at FANBOT_LOG_LEVEL (INFO); the rest, warnings
 STARTUP_WAIT = 30.0  # seconds to wait for the adapters before scheduling; they keep trying
 
 
@@ -263,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
     level = settings.fanbot_log_level
-    if args.command != "run" and "fanbot_log_level" not in settings.model_fields_set:
+    if args.command not in SERVERS and "fanbot_log_level" not in settings.model_fields_set:
         # A one-off command answers in its own words; start-up chatter would bury them, and
         # an operator's error stays one line. Warnings (a store just created) still show.
         level = "WARNING"

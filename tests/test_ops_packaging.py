@@ -59,8 +59,8 @@ def test_the_wheel_carries_code_migrations_and_seeds(wheel: Path) -> None:
         str(path.relative_to(ROOT))
         for package in PACKAGES
         for path in (ROOT / package).rglob("*")
-        if path.suffix in (".py", ".sql", ".yaml") and "__pycache__" not in path.parts
-    }
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }  # code and every file it reads: migrations, seeds, templates, catalogues
     assert any(n.startswith("seeds/") and n.endswith(".yaml") for n in shipped)
     assert shipped <= names, sorted(shipped - names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
