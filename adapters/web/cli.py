@@ -73,13 +73,14 @@ async def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         except WebStartError as exc:
             print(f"fanbot: {exc}", file=sys.stderr)
             return EXIT_CANNOT_START
-        print(f"Serving the website at http://{server.host}:{server.port}/ (Ctrl-C stops it)")
-        sys.stdout.flush()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        # Handlers before "Serving…", so a Ctrl-C sent at once still stops cleanly (exit 0).
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+        print(f"Serving the website at http://{server.host}:{server.port}/ (Ctrl-C stops it)")
+        sys.stdout.flush()
         await stop.wait()
         return 0
     finally:
