@@ -14,14 +14,20 @@ import aiosqlite
 
 from bot.context import Context
 from bot.errors import FanbotError
-from storage.audit import Actor, AuditEntry, fact_from_snapshot, fact_snapshot
+from storage.audit import (
+    Actor,
+    AuditEntry,
+    fact_from_snapshot,
+    fact_snapshot,
+    subject_snapshot,
+)
 from storage.editors import Editor
 from storage.errors import ConflictError
 from storage.facts import StaleVersion
 from storage.models import Fact, NewFact, NewSubject, Source, Subject, normalize_name
 
-# Identifying details per kind: two facts of one kind, date and subject that agree on these
-# are the same fact, whatever their wording.
+# Identifying details per kind: two facts of one kind, date and subject that give every one
+# of these, and agree on all of them, are the same fact whatever their wording.
 _IDENTITY = {
     "release": ("title", "type"),
     "milestone": ("platform", "metric", "value"),
@@ -42,15 +48,16 @@ def changed_meanwhile(fact_id: int) -> FanbotError:
 
 
 def _same_fact(a: NewFact, b: Fact) -> bool:
+    """The same fact told twice: the same summary, or every identifying detail given on both
+    and equal (two milestones on one platform with no metric may be different records)."""
     if normalize_name(a.summary) == normalize_name(b.summary):
         return True
     fields = _IDENTITY[a.kind.value]
     mine = [a.details.get(f) for f in fields]
     theirs = [b.details.get(f) for f in fields]
-    if mine[0] is None:
+    if any(v is None or v == "" for v in (*mine, *theirs)):
         return False
-    fold = [normalize_name(str(v)) if v is not None else None for v in mine]
-    return fold == [normalize_name(str(v)) if v is not None else None for v in theirs]
+    return [normalize_name(str(v)) for v in mine] == [normalize_name(str(v)) for v in theirs]
 
 
 async def _record(
@@ -150,17 +157,6 @@ def as_new(fact: Fact, **changes: Any) -> NewFact:
 
 
 # ---- subjects and aliases --------------------------------------------------------------------
-
-
-def subject_snapshot(new: NewSubject, group_names: list[str]) -> dict[str, Any]:
-    return {
-        "slug": new.slug,
-        "name": new.name,
-        "kind": new.kind.value,
-        "aliases": list(new.aliases),
-        "groups": list(new.groups),
-        "group_names": group_names,
-    }
 
 
 async def add_subject(

@@ -17,7 +17,7 @@ import aiosqlite
 
 from storage.bundle import BundleError
 from storage.db import Database
-from storage.models import Fact, FactKind, NewFact, PartialDate, Source
+from storage.models import Fact, FactKind, NewFact, NewSubject, PartialDate, Source
 
 TARGET_KINDS = ("fact", "subject", "editor")
 _COLUMNS = (
@@ -64,6 +64,44 @@ def fact_snapshot(fact: Fact) -> dict[str, Any]:
         "hidden": fact.hidden,
         "version": fact.version,
     }
+
+
+def new_fact_snapshot(new: NewFact, fact_id: int, version: int) -> dict[str, Any]:
+    """The snapshot of a fact as written from a NewFact (an import writes no Fact first)."""
+    return {
+        "id": fact_id,
+        "key": new.key,
+        "kind": new.kind.value,
+        "date": new.date.iso(),
+        "summary": new.summary,
+        "subjects": list(dict.fromkeys(new.subjects)),
+        "details": dict(new.details),
+        "sources": [s.to_dict() for s in new.sources],
+        "hidden": new.hidden,
+        "version": version,
+    }
+
+
+def subject_snapshot(new: NewSubject, group_names: list[str]) -> dict[str, Any]:
+    return {
+        "slug": new.slug,
+        "name": new.name,
+        "kind": new.kind.value,
+        "aliases": list(new.aliases),
+        "groups": list(new.groups),
+        "group_names": group_names,
+    }
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to record, for record_many (an import records one per change)."""
+
+    action: str
+    target_kind: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 def fact_from_snapshot(snap: dict[str, Any]) -> NewFact:
@@ -147,6 +185,50 @@ class AuditStore:
             )
         return entry_id
 
+    async def record_many(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        at: dt.datetime,
+        actor: Actor,
+        entries: Sequence[NewEntry],
+    ) -> None:
+        """Record many entries by one actor at one time in one statement (an import's)."""
+        if any(e.target_kind not in TARGET_KINDS for e in entries):
+            raise ValueError("unknown audit target kind")
+        when = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        await conn.executemany(
+            "INSERT INTO audit_log(at, platform, user_id, user_name, action, target_kind, target,"
+            " before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    when,
+                    actor.platform,
+                    actor.user_id,
+                    actor.name,
+                    e.action,
+                    e.target_kind,
+                    e.target,
+                    _json(e.before),
+                    _json(e.after),
+                )
+                for e in entries
+            ],
+        )
+
+    async def changes_since(
+        self, conn: aiosqlite.Connection, since: dt.datetime | None
+    ) -> list[AuditEntry]:
+        """Entries on facts and subjects made at or after `since` (every one when None), oldest
+        first: what an import must not overwrite. Within the same second counts as after."""
+        when = "" if since is None else since.astimezone(dt.UTC).isoformat(timespec="seconds")
+        cur = await conn.execute(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE target_kind IN ('fact', 'subject')"
+            " AND at >= ? ORDER BY id",
+            (when,),
+        )
+        return [_entry(r) for r in await cur.fetchall()]
+
     async def last_undoable(self, conn: aiosqlite.Connection, actor: Actor) -> AuditEntry | None:
         """The actor's latest change that is not an undo and was not undone (in the transaction,
         so two /undo at once never pick the same entry)."""
@@ -223,39 +305,40 @@ class AuditStore:
             out.append(row)
         return out
 
-    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[dict[str, Any]]) -> int:
         """Add entries the store does not hold yet (same time, person, action, target and
-        values); ids are renumbered where taken and references between entries follow."""
+        values); ids are renumbered where taken and references between entries follow.
+        A few statements for any number of entries. Returns how many were added."""
+        if not rows:
+            return 0
+        cur = await conn.execute(
+            "SELECT id, at, platform, user_id, action, target_kind, target, before, after"
+            " FROM audit_log WHERE at BETWEEN ? AND ?",
+            (min(r["at"] for r in rows), max(r["at"] for r in rows)),
+        )
+        held = {tuple(r[1:]): r[0] for r in await cur.fetchall()}
+        cur = await conn.execute("SELECT id FROM audit_log")
+        taken = {r[0] for r in await cur.fetchall()}
+        next_id = max(taken, default=0) + 1
         new_ids: dict[int, int] = {}
-        pending_links: list[tuple[int, int | None, int | None]] = []
+        added: list[tuple[Any, ...]] = []
+        links: list[tuple[int, int | None, int | None]] = []
         for row in sorted(rows, key=lambda r: r["id"]):
-            values = (
-                row["at"],
-                row["platform"],
-                row["user_id"],
-                row["action"],
-                row["target_kind"],
-                row["target"],
-                _json(row.get("before")),
-                _json(row.get("after")),
-            )
-            cur = await conn.execute(
-                "SELECT id FROM audit_log WHERE at = ? AND platform = ? AND user_id = ?"
-                " AND action = ? AND target_kind = ? AND target = ? AND before IS ? AND after IS ?",
-                values,
-            )
-            found = await cur.fetchone()
+            before, after = _json(row.get("before")), _json(row.get("after"))
+            same = (row["at"], row["platform"], row["user_id"], row["action"])
+            found = held.get((*same, row["target_kind"], row["target"], before, after))
             if found is not None:
-                new_ids[row["id"]] = int(found[0])
+                new_ids[row["id"]] = found
                 continue
-            cur = await conn.execute(
-                "INSERT INTO audit_log(id, at, platform, user_id, user_name, action, target_kind,"
-                " target, before, after, source) VALUES ((SELECT CASE WHEN NOT EXISTS"
-                " (SELECT 1 FROM audit_log WHERE id = ?) THEN ? END),"
-                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            entry_id = row["id"]
+            if entry_id in taken:
+                entry_id, next_id = next_id, next_id + 1
+            taken.add(entry_id)
+            next_id = max(next_id, entry_id + 1)
+            new_ids[row["id"]] = entry_id
+            added.append(
                 (
-                    row["id"],
-                    row["id"],
+                    entry_id,
                     row["at"],
                     row["platform"],
                     row["user_id"],
@@ -263,18 +346,26 @@ class AuditStore:
                     row["action"],
                     row["target_kind"],
                     row["target"],
-                    _json(row.get("before")),
-                    _json(row.get("after")),
+                    before,
+                    after,
                     _json(row.get("source")),
-                ),
+                )
             )
-            new_ids[row["id"]] = int(cur.lastrowid or 0)
-            pending_links.append((new_ids[row["id"]], row.get("undoes"), row.get("undone_by")))
-        for entry_id, undoes, undone_by in pending_links:
-            await conn.execute(
-                "UPDATE audit_log SET undoes = ?, undone_by = ? WHERE id = ?",
-                (new_ids.get(undoes or -1), new_ids.get(undone_by or -1), entry_id),
-            )
+            links.append((entry_id, row.get("undoes"), row.get("undone_by")))
+        await conn.executemany(
+            "INSERT INTO audit_log(id, at, platform, user_id, user_name, action, target_kind,"
+            " target, before, after, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            added,
+        )
+        await conn.executemany(
+            "UPDATE audit_log SET undoes = ?, undone_by = ? WHERE id = ?",
+            [
+                (new_ids.get(undoes or -1), new_ids.get(undone_by or -1), entry_id)
+                for entry_id, undoes, undone_by in links
+                if undoes is not None or undone_by is not None
+            ],
+        )
+        return len(added)
 
 
 def parse_rows(raw: Any, origin: str) -> list[dict[str, Any]]:

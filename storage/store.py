@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from storage.chats import ChatStore
 from storage.db import Database
 from storage.editors import EditorStore
 from storage.facts import FactStore
+from storage.importer import ImportReport, import_actor, plan_and_write
 from storage.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
@@ -43,22 +45,46 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def import_bundle(self, bundle: Bundle, origin: str) -> None:
-        """Upsert a whole bundle in one transaction: all of it lands, or none of it."""
+    async def import_bundle(
+        self,
+        bundle: Bundle,
+        origin: str,
+        *,
+        at: dt.datetime | None = None,
+        overwrite: bool = False,
+    ) -> ImportReport:
+        """Merge a whole bundle in one transaction: all of it lands, or none of it.
+
+        With `at` (the injected time of `fanbot import`) every change is recorded in the audit
+        trail as `import ORIGIN`; without it (seeding an empty store) nothing is recorded.
+        Values changed since the bundle was exported are kept unless `overwrite`.
+        """
         bundles.known_slugs_check(bundle, await self.facts.slugs(), origin)
         audit = audits.parse_rows(bundle.extra.get("audit"), origin)
         editors = editor_rows.parse_rows(bundle.extra.get("editors"), origin)
+        actor = import_actor(origin) if at is not None else None
         try:
             async with self.db.transaction() as conn:
-                await self.facts.import_all(conn, bundle.subjects, bundle.facts)
-                await self.audit.import_rows(conn, audit)
+                report = await plan_and_write(
+                    conn,
+                    self.facts,
+                    self.audit,
+                    bundle,
+                    audit,
+                    actor=actor,
+                    at=at,
+                    overwrite=overwrite,
+                )
                 await self.editors.import_rows(conn, editors)
         finally:
             self.facts.names_generation += 1
+        return report
 
-    async def export_bundle(self) -> Bundle:
+    async def export_bundle(self, at: dt.datetime | None = None) -> Bundle:
+        """Everything a bundle carries; `at` is the export's time, which a later import
+        compares with the audit trail to keep what changed after it."""
         subjects, facts = await self.facts.export_all()
-        bundle = Bundle(subjects=subjects, facts=facts)
+        bundle = Bundle(subjects=subjects, facts=facts, exported_at=at)
         # The audit trail and the editors travel with the facts (only when there are any).
         if audit := await self.audit.export_rows():
             bundle.extra["audit"] = audit
