@@ -12,11 +12,11 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from adapters import cli_admin as admin_cli
 from adapters import cli_backup as backup_cli
+from adapters import cli_bundle as bundle_cli
 from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
@@ -28,7 +28,6 @@ from bot.core import Core
 from bot.notify import Notifier
 from bot.settings import Settings, SettingsError, unread_names
 from bot.settings import load as load_settings
-from storage import bundle as bundles
 from storage.db import describe
 from storage.errors import StoreError
 
@@ -175,40 +174,6 @@ def _reminders(settings: Settings, core: Core, notifiers: list[Notifier]) -> Rem
     return ReminderScheduler(runner)
 
 
-def _counts(bundle: bundles.Bundle) -> str:
-    return f"{len(bundle.subjects)} subjects and {len(bundle.facts)} facts"
-
-
-async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    core = await open_core(settings)
-    try:
-        bundle = await core.store.export_bundle()
-    finally:
-        await core.store.close()
-    text = bundles.dump(bundle)
-    if args.file == "-":
-        sys.stdout.write(text)
-    else:
-        await asyncio.to_thread(Path(args.file).write_text, text, encoding="utf-8")
-        print(f"Exported {_counts(bundle)} to {args.file}")
-    return 0
-
-
-async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        bundle = bundles.read_file(Path(args.file))  # validated before the store opens
-        core = await open_core(settings)
-        try:
-            await core.store.import_bundle(bundle, args.file)
-        finally:
-            await core.store.close()
-    except bundles.BundleError as exc:  # bad input (exit 1), unlike a store that cannot open
-        print(f"fanbot: {exc}; nothing was imported.", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(f"Imported {_counts(bundle)} from {args.file}")
-    return 0
-
-
 class Parser(argparse.ArgumentParser):
     """argparse whose usage errors are bad input (exit 1), not "could not start" (exit 2).
 
@@ -234,12 +199,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help='print the answer to one question: fanbot ask "/milestone V"')
     p.add_argument("text", nargs="+", help="a command line, e.g. /milestone V")
     p.set_defaults(func=cmd_ask)
-    p = sub.add_parser("export", help="write the whole store to a YAML file (- for stdout)")
-    p.add_argument("file")
-    p.set_defaults(func=cmd_export)
-    p = sub.add_parser("import", help="add or update facts and subjects from a YAML file")
-    p.add_argument("file")
-    p.set_defaults(func=cmd_import)
     # Features add their subcommands, each setting func=async (settings, args) -> exit code.
     for add_subcommands in (
         discord_cli.add_subcommands,
@@ -247,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         admin_cli.add_subcommands,
         backup_cli.add_subcommands,
         web_cli.add_subcommands,
+        bundle_cli.add_subcommands,
     ):
         add_subcommands(sub)
     return parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -18,11 +19,13 @@ from bot.names import Choice, NameResolver
 from bot.replies import Reply, error_reply
 from bot.store_watch import ANSWERS_KEPT, StoreWatch
 from bot.text import clean_input, shorten
+from storage.db import describe, for_people
 from storage.errors import ConflictError, StoreWriteFailed
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 TYPE_A_COMMAND = "Type a command, such as /milestone V. /help lists them all."
+SOMETHING_WENT_WRONG = "Something went wrong on our side; nothing was changed. Please try again."
 
 RoleSource = Callable[[Caller], Awaitable[Iterable[Role]]]
 
@@ -106,11 +109,15 @@ class Core:
         except StoreWriteFailed as exc:  # the operator's one line; the user's reason
             log.error("/%s: %s", command.name, exc)
             return error_reply(f"The bot's store {exc.reason}, so nothing was changed.")
+        except sqlite3.Error as exc:
+            if (told := for_people(exc)) is None:
+                log.exception("/%s failed", command.name)
+                return error_reply(SOMETHING_WENT_WRONG)
+            log.error("/%s: %s", command.name, describe(self.store.db.path, exc))
+            return error_reply(told)
         except Exception:
             log.exception("/%s failed", command.name)
-            return error_reply(
-                "Something went wrong on our side; nothing was changed. Please try again."
-            )
+            return error_reply(SOMETHING_WENT_WRONG)
 
     @staticmethod
     def _answer_key(command: Command, raw: Mapping[str, str | None], ctx: Context) -> tuple:

@@ -337,7 +337,16 @@ _REASONS = {  # SQLite's error names, from the most to the least specific
     "SQLITE_READONLY": "is read-only",
     "SQLITE_CANTOPEN": "cannot be opened",
     "SQLITE_IOERR": "could not be read or written (is the disk full or failing?)",
+    "SQLITE_BUSY": f"is locked: another program held it for over {BUSY_TIMEOUT_MS // 1000} s",
+    "SQLITE_LOCKED": f"is locked: another program held it for over {BUSY_TIMEOUT_MS // 1000} s",
 }
+# A store locked too long as a chat user reads it (a store that takes no write at all is
+# StoreWriteFailed, with its own reason); other errors stay generic.
+_FOR_PEOPLE = {
+    "SQLITE_BUSY": "The bot's store is busy (another program has held it for over "
+    f"{BUSY_TIMEOUT_MS // 1000} seconds), so nothing was changed. Please try again in a moment.",
+}
+_FOR_PEOPLE["SQLITE_LOCKED"] = _FOR_PEOPLE["SQLITE_BUSY"]
 
 
 _UNWRITABLE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
@@ -359,6 +368,12 @@ def describe(path: Path, exc: sqlite3.Error) -> str:
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         advice = " Restore a backup, or point FANBOT_DB at another file."
     return f"{path} {reason} ({exc}); fanbot left it untouched.{advice}"
+
+
+def for_people(exc: BaseException) -> str | None:
+    """What a chat user is told when the store was locked too long; None for other errors."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return next((m for prefix, m in _FOR_PEOPLE.items() if name.startswith(prefix)), None)
 
 
 def _statements(sql: str) -> list[str]:
