@@ -217,15 +217,18 @@ class AuditStore:
         )
 
     async def changes_since(
-        self, conn: aiosqlite.Connection, since: dt.datetime | None
+        self,
+        conn: aiosqlite.Connection,
+        since: dt.datetime | None,
+        targets: Sequence[tuple[str, str]],
     ) -> list[AuditEntry]:
-        """Entries on facts and subjects made at or after `since` (every one when None), oldest
-        first: what an import must not overwrite. Within the same second counts as after."""
+        """Entries on these (target kind, target) made at or after `since` (all when None),
+        oldest first: what an import must not overwrite. The same second counts as after."""
         when = "" if since is None else since.astimezone(dt.UTC).isoformat(timespec="seconds")
         cur = await conn.execute(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE target_kind IN ('fact', 'subject')"
-            " AND at >= ? ORDER BY id",
-            (when,),
+            f"SELECT {_COLUMNS} FROM audit_log WHERE at >= ? AND (target_kind, target) IN"
+            " (SELECT value ->> 0, value ->> 1 FROM json_each(?)) ORDER BY id",
+            (when, json.dumps(targets)),
         )
         return [_entry(r) for r in await cur.fetchall()]
 

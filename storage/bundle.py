@@ -343,7 +343,7 @@ def _load_lines(text: str) -> dict[str, Any] | None:
         for line in text.split("\n"):
             line = line.removesuffix("\r")
             if line.startswith("- {") and rows is not None:
-                rows.append(json.loads(line[2:], object_pairs_hook=_no_repeats))
+                rows.append(_entry(line[2:]))
                 continue
             m = _SECTION.fullmatch(line)
             if m is None:
@@ -354,7 +354,7 @@ def _load_lines(text: str) -> dict[str, Any] | None:
             top.append(line if m.group(2) else f"{m.group(1)}: []")
             rows = None if m.group(2) else sections.setdefault(m.group(1), [])
         data = yaml.load("\n".join(top), Loader=_Loader)  # noqa: S506 - a safe loader
-    except (ValueError, yaml.YAMLError):
+    except (ValueError, yaml.YAMLError):  # orjson.JSONDecodeError is a ValueError
         return None
     if not isinstance(data, dict):
         return None
@@ -362,6 +362,15 @@ def _load_lines(text: str) -> dict[str, Any] | None:
         if entries:
             data[name] = entries
     return data
+
+
+def _entry(text: str) -> Any:
+    """One entry line. A line exactly as `dump` writes it cannot hold a key twice (writing it
+    again gives it back), so orjson reads it; any other is read key by key, refusing repeats."""
+    value = orjson.loads(text)
+    if _json_line(value) == text:
+        return value
+    return json.loads(text, object_pairs_hook=_no_repeats)
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

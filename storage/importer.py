@@ -80,16 +80,27 @@ async def plan_and_write(
     """Compare the bundle with the store and its audit trail, then write what changes, in the
     caller's transaction: subjects, the bundle's own audit entries, facts, then this import's
     entries (after the bundle's, so the history it brings keeps its ids where they are free)."""
-    newer = _newer_fields(await audit.changes_since(conn, bundle.exported_at))
-    if overwrite:
-        newer = {}
     plan = _Plan()
     current_subjects = await facts.subjects_as_written(conn)
+    current = {f.key: f for f in await facts.facts_by_keys(conn, [f.key for f in bundle.facts])}
+    # Only what the bundle would change needs its history read (a re-import reads none).
+    differing = [
+        ("subject", s.slug)
+        for s in bundle.subjects
+        if s.slug in current_subjects and _shape(s) != _shape(current_subjects[s.slug])
+    ] + [
+        ("fact", str(old.id))
+        for f in bundle.facts
+        if (old := current.get(f.key)) is not None
+        and _flat(fact_snapshot(old)) != _flat(new_fact_snapshot(f, old.id, old.version))
+    ]
+    newer = {}
+    if differing and not overwrite:
+        newer = _newer_fields(await audit.changes_since(conn, bundle.exported_at, differing))
     names = {slug: s.name for slug, s in current_subjects.items()}
     names.update({s.slug: s.name for s in bundle.subjects})
     for new in bundle.subjects:
         _plan_subject(plan, new, current_subjects.get(new.slug), newer, names)
-    current = {f.key: f for f in await facts.facts_by_keys(conn, [f.key for f in bundle.facts])}
     for new in bundle.facts:
         _plan_fact(plan, new, current.get(new.key), newer)
 
