@@ -317,31 +317,32 @@ def test_forty_thousand_facts_are_checked_for_repeats_at_once() -> None:
         bundles.parse(data, "big")
 
 
-def test_the_yaml_loader_is_libyaml_and_keeps_its_refusals(tmp_path: Path) -> None:
+def test_the_yaml_loader_is_libyaml() -> None:
     assert not yaml.__with_libyaml__ or issubclass(bundles._Loader, yaml.CSafeLoader)
-    twice = tmp_path / "twice.yaml"
-    twice.write_text(
-        "facts:\n  - key: a\n    kind: event\n    summary: one\n    summary: two\n", "utf-8"
-    )
-    with pytest.raises(bundles.BundleError, match="the key 'summary' is given twice"):
-        bundles.read_file(twice)
-    tagged = tmp_path / "tagged.yaml"
-    tagged.write_text("facts: !!python/object/apply:os.system ['true']\n", "utf-8")
-    with pytest.raises(bundles.BundleError, match="is not valid YAML"):
-        bundles.read_file(tagged)
-    dated = tmp_path / "dated.yaml"
-    dated.write_text(
-        "subjects: [{key: iu, name: IU, kind: soloist}]\nfacts:\n  - {key: a, kind: event, "
-        "date: 2024-02-30, summary: s, subjects: [iu], sources: [{title: t}]}\n",
-        "utf-8",
-    )
-    with pytest.raises(bundles.BundleError, match="has no day 30"):
-        bundles.read_file(dated)
-    # A line that json reads with a key twice is not taken by the fast path either.
-    lines = tmp_path / "lines.yaml"
-    lines.write_text('facts:\n- {"key": "a", "key": "b"}\n', "utf-8")
-    with pytest.raises(bundles.BundleError, match="the key 'key' is given twice"):
-        bundles.read_file(lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "facts:\n  - key: a\n    kind: event\n    summary: one\n    summary: two\n",
+            "the key 'summary' is given twice",
+        ),
+        ("facts: !!python/object/apply:os.system ['true']\n", "is not valid YAML"),
+        (
+            "subjects: [{key: iu, name: IU, kind: soloist}]\nfacts:\n  - {key: a, kind: event, "
+            "date: 2024-02-30, summary: s, subjects: [iu], sources: [{title: t}]}\n",
+            "has no day 30",
+        ),
+        # A line that json reads with a key twice is not taken by the fast path either.
+        ('facts:\n- {"key": "a", "key": "b"}\n', "the key 'key' is given twice"),
+    ],
+)
+def test_the_loader_keeps_its_refusals(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bundle.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(bundles.BundleError, match=message):
+        bundles.read_file(path)
 
 
 _TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(
