@@ -104,8 +104,10 @@ async def plan_and_write(
     for new in bundle.facts:
         _plan_fact(plan, new, current.get(new.key), newer)
 
-    if plan.subjects:
-        await facts.upsert_subjects(conn, plan.subjects)
+    if plan.subjects:  # groups first, as ever: a store's ids do not depend on the file's order
+        await facts.upsert_subjects(
+            conn, sorted(plan.subjects, key=lambda s: s.kind != SubjectKind.GROUP)
+        )
     plan.report.audit_added = await audit.import_rows(conn, audit_rows)
     ids = await facts.upsert_facts(conn, plan.facts)
     for new in plan.facts:
