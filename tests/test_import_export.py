@@ -225,13 +225,13 @@ def test_a_bundle_cut_short_is_refused_and_changes_nothing(tmp_path: Path) -> No
     cut.write_text("".join(lines[: facts_at + 5]), "utf-8")
     assert yaml.safe_load(cut.read_text("utf-8"))["facts"]
     result = run(["import", str(cut)], tmp_path, **other)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "ends early" in result.stderr and "Nothing was imported" in result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr  # bad input
+    assert "ends early" in result.stderr and "nothing was imported" in result.stderr
 
     edited = tmp_path / "edited.yaml"  # an entry lost in the middle: the count tells
     edited.write_text("".join(lines[: facts_at + 2] + lines[facts_at + 3 :]), "utf-8")
     result = run(["import", str(edited)], tmp_path, **other)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "counts 9 facts but the file holds 8" in result.stderr
     assert (
         run(["export", "-"], tmp_path, **other).stdout.split("subjects:")[1]
@@ -279,7 +279,7 @@ async def test_a_full_disk_under_the_store_says_so_in_chat(tmp_path: Path) -> No
                 '/addevent IU 2024-02-03 "IU sang" https://a.com/x', OPS, TERMINAL
             )
             assert reply.error
-            assert "The bot's disk is full, so nothing was changed" in text_of(reply)
+            assert "the disk is full, so nothing was changed" in text_of(reply)
             (disk / "filler").unlink()
             assert await store.facts.count_facts() == 8
         finally:
