@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from adapters import cli_admin as admin_cli
 from adapters import cli_backup as backup_cli
+from adapters import cli_catalog as catalog_cli
 from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
@@ -247,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         admin_cli.add_subcommands,
         backup_cli.add_subcommands,
         web_cli.add_subcommands,
+        catalog_cli.add_subcommands,
     ):
         add_subcommands(sub)
     return parser

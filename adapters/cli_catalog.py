@@ -1,0 +1,157 @@
+"""`fanbot catalog …`: follow artists from MusicBrainz and keep them fresh, from the terminal.
+
+add NAME lists candidates; add --mbid MBID follows one; list, remove, sync. Each artist
+synced prints one progress line (requests made, facts added and updated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from adapters.cli_groups import command_group
+from adapters.musicbrainz.client import check_mbid, client_for
+from bot.app import open_core
+from bot.catalog.sync import SyncReport, sync_artist
+from bot.clock import SystemClock
+from bot.core import Core
+from bot.errors import FanbotError
+from bot.settings import Settings
+
+EXIT_BAD_INPUT = 1
+EXIT_CANNOT_START = 2
+
+
+def _print_report(report: SyncReport) -> None:
+    print(report.line())
+    for note in report.notes:
+        print(f"  note: {note}")
+
+
+async def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.mbid and not args.name:
+        print("fanbot catalog add: give a NAME to search, or --mbid MBID", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        client = client_for(settings)
+    except FanbotError as exc:
+        print(f"fanbot: {exc.message}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    async with client:
+        try:
+            if not args.mbid:
+                hits = await client.search_artists(" ".join(args.name))
+                if not hits:
+                    print(f"MusicBrainz knows no artist called “{' '.join(args.name)}”.")
+                    return EXIT_BAD_INPUT
+                print("Candidates (follow one with: fanbot catalog add --mbid MBID):")
+                for hit in hits:
+                    about = ", ".join(filter(None, [hit.type, hit.country, hit.disambiguation]))
+                    print(f"  {hit.name}" + (f" ({about})" if about else "") + f"  {hit.mbid}")
+                return 0
+            mbid = check_mbid(args.mbid)
+            core = await open_core(settings, SystemClock())
+            try:
+                report = await _sync(core, client, mbid, settings)
+            finally:
+                await core.store.close()
+        except FanbotError as exc:
+            print(f"fanbot: {exc.message}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    _print_report(report)
+    print(f"Following {report.name}.")
+    return 0
+
+
+async def _sync(core: Core, client, mbid: str, settings: Settings) -> SyncReport:
+    return await sync_artist(
+        core.store,
+        client,
+        mbid,
+        core.clock.now(),
+        core.zone,
+        settings.catalog_secondary_types,
+    )
+
+
+async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
+    core = await open_core(settings)
+    try:
+        followed = await core.store.catalog.followed()
+    finally:
+        await core.store.close()
+    if not followed:
+        print("No artist is followed yet. Follow one with: fanbot catalog add NAME")
+        return 0
+    for f in followed:
+        when = f.synced_at.strftime("%Y-%m-%d %H:%M UTC") if f.synced_at else "never"
+        print(f"{f.name}  {f.mbid}  last synced {when}")
+    return 0
+
+
+async def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
+    core = await open_core(settings)
+    try:
+        followed = await core.store.catalog.followed()
+        wanted = args.who.strip()
+        found = [f for f in followed if f.mbid == wanted.lower() or f.name == wanted]
+        if len(found) != 1:
+            names = ", ".join(f"{f.name} ({f.mbid})" for f in followed) or "none"
+            print(
+                f"fanbot: “{wanted[:60]}” is not one followed artist; followed: {names}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        await core.store.catalog.unfollow(found[0].mbid)
+    finally:
+        await core.store.close()
+    print(f"No longer following {found[0].name}; what was imported stays, with its sources.")
+    return 0
+
+
+async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        client = client_for(settings)
+    except FanbotError as exc:
+        print(f"fanbot: {exc.message}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    failed = 0
+    async with client:
+        core = await open_core(settings, SystemClock())
+        try:
+            followed = await core.store.catalog.followed()
+            if not followed:
+                print("No artist is followed yet. Follow one with: fanbot catalog add NAME")
+            for f in followed:
+                try:
+                    report = await _sync(core, client, f.mbid, settings)
+                except FanbotError as exc:
+                    failed += 1
+                    print(f"{f.name}: not synced, left as it was: {exc.message}")
+                    continue
+                _print_report(report)
+        finally:
+            await core.store.close()
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def add_subcommands(sub: argparse._SubParsersAction) -> None:
+    """Adds `fanbot catalog ACTION …`; each parser sets func=async (settings, args)."""
+    _, actions = command_group(
+        sub,
+        "catalog",
+        help="follow artists from MusicBrainz: members, aliases, birthdays, debuts, releases",
+        description="The catalogue: fanbot imports artists from MusicBrainz (FANBOT_CONTACT "
+        "must say how MusicBrainz can reach you) and keeps them fresh.",
+    )
+    p = actions.add_parser("add", help="search by NAME, or follow --mbid MBID")
+    p.add_argument("name", nargs="*", metavar="NAME", help="an artist's name to search for")
+    p.add_argument("--mbid", help="the MusicBrainz id of the artist to follow")
+    p.set_defaults(func=cmd_add)
+    p = actions.add_parser("list", help="the artists followed and when each was last synced")
+    p.set_defaults(func=cmd_list)
+    p = actions.add_parser("remove", help="stop following an artist (by MBID or name)")
+    p.add_argument("who", metavar="MBID_OR_NAME")
+    p.set_defaults(func=cmd_remove)
+    p = actions.add_parser("sync", help="read every followed artist from MusicBrainz again")
+    p.set_defaults(func=cmd_sync)

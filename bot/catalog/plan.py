@@ -1,0 +1,199 @@
+"""From what MusicBrainz says to the subjects and facts fanbot would hold: no I/O here.
+
+Each planned fact's key carries the MusicBrainz id it comes from (mb-rg-<id>, mb-birth-<id>,
+mb-debut-<id>, mb-joined-<group>-<member>, mb-left-<group>-<member>), so a resync finds and
+updates it instead of adding a twin. Every fact cites the MusicBrainz page it was read from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalog.records import Artist, Membership, ReleaseGroup
+from storage.models import FactKind, PartialDate, Source, SubjectKind
+
+PRIMARY_TYPES = ("Album", "Single", "EP")
+# Left out unless FANBOT_CATALOG_SECONDARY_TYPES names them.
+SECONDARY_LEFT_OUT = ("Compilation", "Live", "Remix")
+
+
+@dataclass(frozen=True)
+class PlannedSubject:
+    mbid: str
+    name: str
+    kind: SubjectKind  # for a subject made new; a known subject keeps its own
+    aliases: tuple[str, ...]
+    is_group: bool
+
+
+@dataclass(frozen=True)
+class PlannedFact:
+    key: str
+    kind: FactKind
+    summary: str
+    date: PartialDate
+    subject_mbids: tuple[str, ...]
+    source: Source
+    details: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One followed artist as fanbot would hold it after a sync."""
+
+    artist: PlannedSubject
+    source: Source  # the artist's MusicBrainz page, read on the sync's day
+    members: tuple[PlannedSubject, ...]  # current members (a group)
+    former: tuple[PlannedSubject, ...]  # members who left (a group)
+    facts: tuple[PlannedFact, ...]
+    skipped: int  # release groups left out (type, or no date)
+
+
+def artist_source(site: str, artist: Artist, read_on: dt.date) -> Source:
+    return Source(
+        title=f"MusicBrainz: {artist.name} (read {read_on.isoformat()})",
+        url=f"{site}/artist/{artist.mbid}",
+        publisher="MusicBrainz",
+    )
+
+
+def _names(artist: Artist) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([artist.name, *(a.name for a in artist.aliases)]))
+
+
+def _subject(artist: Artist, kind: SubjectKind) -> PlannedSubject:
+    return PlannedSubject(artist.mbid, artist.name, kind, _names(artist)[1:], artist.is_group)
+
+
+def _born(person: Artist, source: Source) -> PlannedFact | None:
+    if person.begin is None:
+        return None
+    return PlannedFact(
+        key=f"mb-birth-{person.mbid}",
+        kind=FactKind.EVENT,
+        summary=f"{person.name} was born",
+        date=person.begin,
+        subject_mbids=(person.mbid,),
+        source=source,
+        details={"what": "birth"},
+    )
+
+
+def _membership_facts(m: Membership, source: Source) -> list[PlannedFact]:
+    out = []
+    if m.begin is not None:
+        original = " as an original member" if m.original else ""
+        out.append(
+            PlannedFact(
+                key=f"mb-joined-{m.group_mbid}-{m.member_mbid}",
+                kind=FactKind.EVENT,
+                summary=f"{m.member_name} joined {m.group_name}{original}",
+                date=m.begin,
+                subject_mbids=(m.member_mbid, m.group_mbid),
+                source=source,
+                details={"what": "joined", "note": "original member" if m.original else ""},
+            )
+        )
+    if m.end is not None:
+        out.append(
+            PlannedFact(
+                key=f"mb-left-{m.group_mbid}-{m.member_mbid}",
+                kind=FactKind.EVENT,
+                summary=f"{m.member_name} left {m.group_name}",
+                date=m.end,
+                subject_mbids=(m.member_mbid, m.group_mbid),
+                source=source,
+                details={"what": "left"},
+            )
+        )
+    for fact in out:
+        if not fact.details.get("note"):
+            fact.details.pop("note", None)
+    return out
+
+
+def _release(
+    artist: Artist, rg: ReleaseGroup, site: str, read_on: dt.date, secondary: frozenset[str]
+) -> PlannedFact | None:
+    if rg.first_release is None or rg.primary_type not in PRIMARY_TYPES:
+        return None
+    left_out = {t for t in rg.secondary_types if t in SECONDARY_LEFT_OUT}
+    if left_out - secondary:
+        return None
+    kind = rg.primary_type if rg.primary_type == "EP" else rg.primary_type.lower()
+    extra = [t.lower() for t in rg.secondary_types]
+    label = " ".join([*extra, kind])
+    return PlannedFact(
+        key=f"mb-rg-{rg.mbid}",
+        kind=FactKind.RELEASE,
+        summary=f"{artist.name} released the {label} {rg.title}",
+        date=rg.first_release,
+        subject_mbids=(artist.mbid,),
+        source=Source(
+            title=f"MusicBrainz: {rg.title} (read {read_on.isoformat()})",
+            url=f"{site}/release-group/{rg.mbid}",
+            publisher="MusicBrainz",
+        ),
+        details={"title": rg.title, "type": label},
+    )
+
+
+def plan(
+    artist: Artist,
+    members: dict[str, Artist],
+    release_groups: list[ReleaseGroup],
+    *,
+    site: str,
+    read_on: dt.date,
+    secondary: frozenset[str] = frozenset(),
+) -> Plan:
+    """The artist (a group with its members, or a person) and every fact MusicBrainz gives.
+
+    `members` holds each member's own lookup (birth date, aliases), by MBID.
+    """
+    source = artist_source(site, artist, read_on)
+    facts: list[PlannedFact] = []
+    current: list[PlannedSubject] = []
+    former: list[PlannedSubject] = []
+    if artist.is_group:
+        kind = SubjectKind.GROUP
+        if artist.begin is not None:
+            facts.append(
+                PlannedFact(
+                    key=f"mb-debut-{artist.mbid}",
+                    kind=FactKind.EVENT,
+                    summary=f"{artist.name} debuted",
+                    date=artist.begin,
+                    subject_mbids=(artist.mbid,),
+                    source=source,
+                    details={"what": "debut"},
+                )
+            )
+        for m in artist.members():
+            person = members.get(m.member_mbid) or Artist(m.member_mbid, m.member_name, "Person")
+            subject = _subject(person, SubjectKind.MEMBER)
+            (former if m.ended or m.end is not None else current).append(subject)
+            own = artist_source(site, person, read_on)
+            born = _born(person, own)
+            facts.extend([born] if born else [])
+            facts.extend(_membership_facts(m, source))
+    else:
+        kind = SubjectKind.SOLOIST
+        born = _born(artist, source) if artist.type == "Person" else None
+        facts.extend([born] if born else [])
+    releases = [_release(artist, rg, site, read_on, secondary) for rg in release_groups]
+    facts.extend(r for r in releases if r is not None)
+    return Plan(
+        artist=_subject(artist, kind),
+        source=source,
+        members=tuple(dict((s.mbid, s) for s in current).values()),
+        former=tuple(
+            s
+            for s in dict((s.mbid, s) for s in former).values()
+            if s.mbid not in {c.mbid for c in current}
+        ),
+        facts=tuple(facts),
+        skipped=sum(r is None for r in releases),
+    )
