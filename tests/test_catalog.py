@@ -26,18 +26,18 @@ from tests.emulators.musicbrainz_api import (
     BTS_MEMBERS,
     HANEUL,
     JIEUN,
+    JIN,
     MINA,
     RELEASE_GROUPS,
     SORA,
     MusicBrainzEmulator,
+    V,
     _release_group,
     mbid,
 )
 
 FAST = 0.1  # seconds between requests, client and emulator alike (the public service: 1.0)
 ADMIN = Caller(platform="console", user_id="root-admin", name="Root")
-JIN = mbid("Jin")
-V = mbid("V")
 
 
 @pytest.fixture
