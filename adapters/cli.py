@@ -71,6 +71,7 @@ def service_factories() -> list[ServiceFactory]:
 
 async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
+    catalog_cli.attach(core, settings)
     try:
         reply = await console.ask(core, " ".join(args.text))
     finally:
@@ -81,6 +82,7 @@ async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
+    catalog_cli.attach(core, settings)
     try:
         await console.chat(core)
     finally:
@@ -103,6 +105,7 @@ def _served(core: Core) -> int:
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
+    catalog_cli.attach(core, settings)
     services: list[Service] = []
     reminders: ReminderScheduler | None = None
     starting: dict[asyncio.Task[bool], Service] = {}

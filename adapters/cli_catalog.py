@@ -12,7 +12,8 @@ import sys
 from adapters.cli_groups import command_group
 from adapters.musicbrainz.client import check_mbid, client_for
 from bot.app import open_core
-from bot.catalog.sync import SyncReport, sync_artist
+from bot.catalog.records import CatalogSetup
+from bot.catalog.sync import SyncReport, sync_all, sync_artist
 from bot.clock import SystemClock
 from bot.core import Core
 from bot.errors import FanbotError
@@ -115,23 +116,22 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     except FanbotError as exc:
         print(f"fanbot: {exc.message}", file=sys.stderr)
         return EXIT_CANNOT_START
-    failed = 0
     async with client:
         core = await open_core(settings, SystemClock())
         try:
-            followed = await core.store.catalog.followed()
-            if not followed:
-                print("No artist is followed yet. Follow one with: fanbot catalog add NAME")
-            for f in followed:
-                try:
-                    report = await _sync(core, client, f.mbid, settings)
-                except FanbotError as exc:
-                    failed += 1
-                    print(f"{f.name}: not synced, left as it was: {exc.message}")
-                    continue
-                _print_report(report)
+            results = await sync_all(
+                core.store, client, core.clock.now(), core.zone, settings.catalog_secondary_types
+            )
         finally:
             await core.store.close()
+    if not results:
+        print("No artist is followed yet. Follow one with: fanbot catalog add NAME")
+    for name, result in results:
+        if isinstance(result, SyncReport):
+            _print_report(result)
+        else:
+            print(f"{name}: not synced, left as it was: {result.message}")
+    failed = [r for _, r in results if not isinstance(r, SyncReport)]
     return EXIT_BAD_INPUT if failed else 0
 
 
@@ -155,3 +155,9 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_remove)
     p = actions.add_parser("sync", help="read every followed artist from MusicBrainz again")
     p.set_defaults(func=cmd_sync)
+
+
+def attach(core: Core, settings: Settings) -> None:
+    """Give the chat's /catalog its MusicBrainz client (when FANBOT_CONTACT is set)."""
+    if settings.fanbot_contact.strip():
+        core.catalog = CatalogSetup(client_for(settings), settings.catalog_secondary_types)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from adapters.musicbrainz.client import MusicBrainzClient, NotFound, check_mbid
+from bot.catalog.records import CatalogSetup
 from bot.catalog.sync import sync_artist
 from bot.context import Caller
 from bot.core import Core
@@ -248,3 +249,23 @@ def test_catalogue_refuses_without_a_contact_and_settings_are_checked() -> None:
         Settings(fanbot_catalog_secondary_types="bootleg", _env_file=None)  # type: ignore[call-arg]
     settings = Settings(fanbot_catalog_secondary_types="Live, remix", _env_file=None)  # type: ignore[call-arg]
     assert settings.catalog_secondary_types == frozenset({"Live", "Remix"})
+
+
+async def test_chat_catalog_for_bot_admins(core: Core, client, mb: MusicBrainzEmulator) -> None:
+    refused = await ask(core, "/catalog list")
+    assert refused.error and "bot admin" in text_of(refused).lower()
+    off = await ask(core, "/catalog add BTS", ADMIN)
+    assert off.error and "FANBOT_CONTACT is not set" in text_of(off)
+    core.catalog = CatalogSetup(client)
+    candidates = text_of(await ask(core, "/catalog add BTS", ADMIN))
+    assert f"BTS (Group, KR, South Korean boy band): /catalog add {BTS}" in candidates
+    added = text_of(await ask(core, f"/catalog add {BTS}", ADMIN))
+    assert "Following BTS" in added and "132 facts added" in added
+    assert f"BTS ({BTS}), last synced 2025-01-24 00:00 UTC" in text_of(
+        await ask(core, "/catalog list", ADMIN)
+    )
+    synced = text_of(await ask(core, "/catalog sync", ADMIN))
+    assert "0 facts added, 0 updated, 132 unchanged" in synced
+    assert "No longer following BTS" in text_of(await ask(core, "/catalog remove BTS", ADMIN))
+    unknown = await ask(core, f"/catalog add {mbid('nobody')}", ADMIN)
+    assert unknown.error and "MusicBrainz has no artist" in text_of(unknown)

@@ -27,7 +27,7 @@ from tenacity import (
 )
 
 from adapters.musicbrainz import shapes
-from bot.catalog.records import Artist, ArtistHit, ReleaseGroup
+from bot.catalog.records import Artist, ArtistHit, ReleaseGroup, check_mbid
 from bot.errors import FanbotError
 from bot.settings import Settings
 
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 PUBLIC_URL = "https://musicbrainz.org/ws/2/"
 PAGE = 100  # the most a browse returns per request
 ARTIST_INC = "aliases+artist-rels"
-_MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class MusicBrainzError(FanbotError):
@@ -49,17 +48,6 @@ class NotFound(MusicBrainzError):
 
 class _Transient(Exception):
     """A 503 or a network error: worth another try after a pause."""
-
-
-def check_mbid(text: str) -> str:
-    """A MusicBrainz id as MusicBrainz writes it, or a clear error."""
-    mbid = text.strip().lower()
-    if not _MBID.match(mbid):
-        raise FanbotError(
-            f"“{text.strip()[:60]}” is not a MusicBrainz id; it looks like "
-            "0d79fe8e-ba27-4859-bb8c-2f255f346853 (the end of the artist's page address)."
-        )
-    return mbid
 
 
 def user_agent(contact: str) -> str:

@@ -6,10 +6,14 @@ The MusicBrainz adapter turns the web service's answers into these; the catalogu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.errors import FanbotError
 from storage.models import PartialDate
+
+MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -84,3 +88,22 @@ class CatalogSource(Protocol):
     async def artist(self, mbid: str) -> Artist: ...
 
     async def release_groups(self, artist_mbid: str) -> list[ReleaseGroup]: ...
+
+
+@dataclass(frozen=True)
+class CatalogSetup:
+    """What the chat's /catalog needs: where to read, and which extra release types to take."""
+
+    source: CatalogSource
+    secondary_types: frozenset[str] = frozenset()
+
+
+def check_mbid(text: str) -> str:
+    """A MusicBrainz id as MusicBrainz writes it, or a clear error."""
+    mbid = text.strip().lower()
+    if not MBID.match(mbid):
+        raise FanbotError(
+            f"“{text.strip()[:60]}” is not a MusicBrainz id; it looks like "
+            "0d79fe8e-ba27-4859-bb8c-2f255f346853 (the end of the artist's page address)."
+        )
+    return mbid

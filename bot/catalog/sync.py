@@ -21,6 +21,7 @@ from bot.admin_input import slugify
 from bot.catalog.plan import Plan, PlannedFact, PlannedSubject, plan
 from bot.catalog.records import Artist, CatalogSource
 from bot.dates import human
+from bot.errors import FanbotError
 from storage.audit import Actor, fact_snapshot
 from storage.catalog import SYNC_PLATFORM
 from storage.models import Fact, NewFact, NewSubject, Source, SubjectKind, normalize_name
@@ -278,3 +279,25 @@ def _same(fact: Fact, new: NewFact) -> bool:
         and tuple(s.slug for s in fact.subjects) == new.subjects
         and [s.url for s in fact.sources] == [s.url for s in new.sources]
     )
+
+
+async def sync_all(
+    store: Store,
+    source: CatalogSource,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    secondary: frozenset[str] = frozenset(),
+) -> list[tuple[str, SyncReport | FanbotError]]:
+    """Every followed artist, one after another; one artist's failure leaves it as it was and
+    the others go on. Returns (name, report or the error) per artist."""
+    results: list[tuple[str, SyncReport | FanbotError]] = []
+    for followed in await store.catalog.followed():
+        try:
+            report = await sync_artist(store, source, followed.mbid, now, zone, secondary)
+        except FanbotError as exc:
+            log.warning("catalogue: %s was not synced: %s", followed.name, exc.message)
+            results.append((followed.name, exc))
+            continue
+        log.info("catalogue: %s", report.line())
+        results.append((followed.name, report))
+    return results
