@@ -106,6 +106,7 @@ def _served(core: Core) -> int:
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
     catalog_cli.attach(core, settings)
+    catalog_job = catalog_cli.schedule(settings, core)
     services: list[Service] = []
     reminders: ReminderScheduler | None = None
     starting: dict[asyncio.Task[bool], Service] = {}
@@ -159,6 +160,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         await asyncio.gather(*starting, return_exceptions=True)
         if reminders is not None:
             await reminders.stop()
+        if catalog_job is not None:
+            catalog_job.stop()
         for service in reversed(services):
             try:
                 await service.stop()

@@ -7,18 +7,21 @@ synced prints one progress line (requests made, facts added and updated).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from adapters.cli_groups import command_group
 from adapters.musicbrainz.client import check_mbid, client_for
 from bot.app import open_core
 from bot.catalog.records import CatalogSetup
+from bot.catalog.schedule import CatalogSchedule
 from bot.catalog.sync import SyncReport, sync_all, sync_artist
 from bot.clock import SystemClock
 from bot.core import Core
 from bot.errors import FanbotError
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 EXIT_BAD_INPUT = 1
 EXIT_CANNOT_START = 2
 
@@ -161,3 +164,16 @@ def attach(core: Core, settings: Settings) -> None:
     """Give the chat's /catalog its MusicBrainz client (when FANBOT_CONTACT is set)."""
     if settings.fanbot_contact.strip():
         core.catalog = CatalogSetup(client_for(settings), settings.catalog_secondary_types)
+
+
+def schedule(settings: Settings, core: Core) -> CatalogSchedule | None:
+    """Start the daily resync when FANBOT_CATALOG_SYNC_TIME (and FANBOT_CONTACT) are set."""
+    at = settings.catalog_sync_time
+    if at is None:
+        return None
+    if core.catalog is None:
+        log.warning("FANBOT_CATALOG_SYNC_TIME is set but FANBOT_CONTACT is not: no daily sync")
+        return None
+    job = CatalogSchedule(core.store, core.catalog, core.clock, core.zone, at)
+    job.start()
+    return job

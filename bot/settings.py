@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import io
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     )
     fanbot_musicbrainz_interval: float = Field(
         1.0, ge=0.05, le=60, description="seconds between two requests to MusicBrainz"
+    )
+    fanbot_catalog_sync_time: str | None = Field(
+        None, description="HH:MM (in FANBOT_TIMEZONE) to resync followed artists daily"
     )
     fanbot_catalog_secondary_types: str = Field(
         "", description="release-group types to import too: compilation, live, remix"
@@ -148,6 +152,23 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
             raise ValueError("is the site's address, like https://fans.example.org")
         return value
+
+    @field_validator("fanbot_catalog_sync_time", mode="before")
+    @classmethod
+    def _sync_time(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        hh_mm = r"([01]?\d|2[0-3]):[0-5]\d"
+        if not isinstance(value, str) or not re.fullmatch(hh_mm, value.strip()):
+            raise ValueError(f"{value!r} is not a time like 04:30 (24-hour HH:MM)")
+        return value.strip()
+
+    @property
+    def catalog_sync_time(self) -> dt.time | None:
+        if self.fanbot_catalog_sync_time is None:
+            return None
+        hour, minute = self.fanbot_catalog_sync_time.split(":")
+        return dt.time(int(hour), int(minute))
 
     @field_validator("fanbot_catalog_secondary_types")
     @classmethod

@@ -15,7 +15,8 @@ import pytest
 
 from adapters.musicbrainz.client import MusicBrainzClient, NotFound, check_mbid
 from bot.catalog.records import CatalogSetup
-from bot.catalog.sync import sync_artist
+from bot.catalog.schedule import CatalogSchedule
+from bot.catalog.sync import SyncReport, sync_artist
 from bot.context import Caller
 from bot.core import Core
 from bot.errors import FanbotError
@@ -269,3 +270,22 @@ async def test_chat_catalog_for_bot_admins(core: Core, client, mb: MusicBrainzEm
     assert "No longer following BTS" in text_of(await ask(core, "/catalog remove BTS", ADMIN))
     unknown = await ask(core, f"/catalog add {mbid('nobody')}", ADMIN)
     assert unknown.error and "MusicBrainz has no artist" in text_of(unknown)
+
+
+async def test_the_daily_resync_job(core: Core, client, mb: MusicBrainzEmulator) -> None:
+    settings = Settings(fanbot_catalog_sync_time="4:30", _env_file=None)  # type: ignore[call-arg]
+    assert settings.catalog_sync_time == dt.time(4, 30)
+    assert Settings(fanbot_catalog_sync_time=" ", _env_file=None).catalog_sync_time is None  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="not a time like 04:30"):
+        Settings(fanbot_catalog_sync_time="25:00", _env_file=None)  # type: ignore[call-arg]
+    await follow(core, client, MINA)
+    mb.release_groups[MINA].append(_release_group("Together", "Single", "2025-01-20"))
+    job = CatalogSchedule(core.store, CatalogSetup(client), core.clock, core.zone, dt.time(4, 30))
+    job.start()
+    try:
+        due = job.next_run()
+        assert due is not None and due.astimezone(core.zone).time() == dt.time(4, 30)
+        ((name, report),) = await job.run()  # what the job runs when due
+        assert name == "Mina" and isinstance(report, SyncReport) and report.added == 1
+    finally:
+        job.stop()
