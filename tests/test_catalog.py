@@ -77,11 +77,14 @@ async def test_following_a_group_by_mbid(core: Core, client, mb: MusicBrainzEmul
     jungkook = text_of(await ask(core, "/milestone Jungkook"))
     assert "I don't know" not in jungkook and "Jung Kook" in jungkook
     assert (await core.resolver.resolve("전정국")).name == "Jung Kook"
+    assert "Jung Kook" in text_of(await ask(core, "/status 정국"))
+    joined = text_of(await ask(core, "/search Jin joined"))
+    assert "13 June 2013 · Jin joined BTS as an original member" in joined
     birthdays = text_of(await ask(core, "/birthday BTS"))
     order = [name for name, *_ in sorted(BTS_MEMBERS, key=lambda m: m[4][5:])]
     positions = [birthdays.index(f"{name}'s birthday") for name in order]
     assert positions == sorted(positions), birthdays
-    assert "30 December 1995 · V's birthday" in birthdays
+    assert "30 December 1995 · V's birthday — D-340" in birthdays  # from 24 January 2025
     assert f"{mb.url.removesuffix('/ws/2/')}/artist/{V}" in birthdays  # the source
     releases = text_of(await ask(core, "/release BTS"))
     assert "BTS released the single Dynamite" not in releases or "[" in releases
@@ -159,11 +162,20 @@ async def test_an_admins_correction_survives_a_resync(
     born = await birth_fact(core, "V")
     edited = await ask(core, f"/edit #{born.id} date 1995-12-29 https://example.org/v", ADMIN)
     assert not edited.error, text_of(edited)
+    (dynamite,) = await core.store.facts.facts_with_release_title("Dynamite")
+    removed = await ask(core, f"/remove #{dynamite.id} https://example.org/why", ADMIN)
+    assert not removed.error, text_of(removed)
+    manual = await ask(core, '/addsubject "Kim Bora" member https://example.org/bora BTS', ADMIN)
+    assert not manual.error, text_of(manual)
     mb.artists[V]["life-span"]["begin"] = "1995-12-31"
+    mb.release_groups[BTS][2]["title"] = "Dynamite (MusicBrainz)"
     report = await follow(core, client)
     assert (await birth_fact(core, "V")).date.iso() == "1995-12-29"
+    assert "I know no release" in text_of(await ask(core, "/release Dynamite"))  # still removed
+    assert "Kim Bora" in [m.name for m in (await core.resolver.resolve("BTS")).members]
     assert report.updated == 0
     assert any(f"#{born.id} kept as an admin corrected it" in n for n in report.notes)
+    assert any(f"#{dynamite.id} kept" in n for n in report.notes)
     assert "31 December 1995" in " ".join(report.notes)
 
 
@@ -289,3 +301,12 @@ async def test_the_daily_resync_job(core: Core, client, mb: MusicBrainzEmulator)
         assert name == "Mina" and isinstance(report, SyncReport) and report.added == 1
     finally:
         job.stop()
+
+
+async def test_secondary_types_are_imported_when_the_setting_names_them(core: Core, client) -> None:
+    await sync_artist(
+        core.store, client, BTS, core.clock.now(), core.zone, frozenset({"Compilation"})
+    )
+    proof = text_of(await ask(core, "/release Proof"))
+    assert "10 June 2022 · BTS released the compilation album Proof" in proof
+    assert "I know no release" in text_of(await ask(core, "/release Love Yourself in Seoul"))
