@@ -81,10 +81,15 @@ def _born(person: Artist, source: Source) -> PlannedFact | None:
     )
 
 
-def _membership_facts(m: Membership, source: Source) -> list[PlannedFact]:
+def _membership_facts(
+    m: Membership, source: Source, group_began: PartialDate | None
+) -> list[PlannedFact]:
+    """When a member joined (unless they are an original member who joined the day the group
+    began: the debut says that, once, not once per member) and when they left."""
     out = []
-    if m.begin is not None:
+    if m.begin is not None and not (m.original and m.begin == group_began):
         original = " as an original member" if m.original else ""
+        details = {"what": "joined"} | ({"note": "original member"} if m.original else {})
         out.append(
             PlannedFact(
                 key=f"mb-joined-{m.group_mbid}-{m.member_mbid}",
@@ -93,7 +98,7 @@ def _membership_facts(m: Membership, source: Source) -> list[PlannedFact]:
                 date=m.begin,
                 subject_mbids=(m.member_mbid, m.group_mbid),
                 source=source,
-                details={"what": "joined", "note": "original member" if m.original else ""},
+                details=details,
             )
         )
     if m.end is not None:
@@ -108,9 +113,6 @@ def _membership_facts(m: Membership, source: Source) -> list[PlannedFact]:
                 details={"what": "left"},
             )
         )
-    for fact in out:
-        if not fact.details.get("note"):
-            fact.details.pop("note", None)
     return out
 
 
@@ -159,7 +161,13 @@ def plan(
     former: list[PlannedSubject] = []
     if artist.is_group:
         kind = SubjectKind.GROUP
+        originals = [
+            m.member_name for m in artist.members() if m.original and m.begin == artist.begin
+        ]
         if artist.begin is not None:
+            details = {"what": "debut"}
+            if originals:
+                details["note"] = "original members: " + ", ".join(dict.fromkeys(originals))
             facts.append(
                 PlannedFact(
                     key=f"mb-debut-{artist.mbid}",
@@ -168,7 +176,7 @@ def plan(
                     date=artist.begin,
                     subject_mbids=(artist.mbid,),
                     source=source,
-                    details={"what": "debut"},
+                    details=details,
                 )
             )
         for m in artist.members():
@@ -178,7 +186,7 @@ def plan(
             own = artist_source(site, person, read_on)
             born = _born(person, own)
             facts.extend([born] if born else [])
-            facts.extend(_membership_facts(m, source))
+            facts.extend(_membership_facts(m, source, artist.begin))
     else:
         kind = SubjectKind.SOLOIST
         born = _born(artist, source) if artist.type == "Person" else None
