@@ -11,7 +11,7 @@ import logging
 import sys
 
 from adapters.cli_groups import command_group
-from adapters.musicbrainz.client import check_mbid, client_for
+from adapters.musicbrainz.client import MusicBrainzClient, check_mbid, client_for
 from bot.app import open_core
 from bot.catalog.records import CatalogSetup
 from bot.catalog.schedule import CatalogSchedule
@@ -32,14 +32,21 @@ def _print_report(report: SyncReport) -> None:
         print(f"  note: {note}")
 
 
+def _client(settings: Settings) -> MusicBrainzClient | None:
+    """The MusicBrainz client, or None after saying in one line why there is none."""
+    try:
+        return client_for(settings)
+    except FanbotError as exc:
+        print(f"fanbot: {exc.message}", file=sys.stderr)
+        return None
+
+
 async def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     if not args.mbid and not args.name:
         print("fanbot catalog add: give a NAME to search, or --mbid MBID", file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        client = client_for(settings)
-    except FanbotError as exc:
-        print(f"fanbot: {exc.message}", file=sys.stderr)
+    client = _client(settings)
+    if client is None:
         return EXIT_CANNOT_START
     async with client:
         try:
@@ -67,7 +74,7 @@ async def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _sync(core: Core, client, mbid: str, settings: Settings) -> SyncReport:
+async def _sync(core: Core, client: MusicBrainzClient, mbid: str, settings: Settings) -> SyncReport:
     return await sync_artist(
         core.store,
         client,
@@ -96,13 +103,12 @@ async def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
     try:
-        followed = await core.store.catalog.followed()
-        wanted = args.who.strip()
-        found = [f for f in followed if f.mbid == wanted.lower() or f.name == wanted]
+        found = await core.store.catalog.find(args.who)
         if len(found) != 1:
-            names = ", ".join(f"{f.name} ({f.mbid})" for f in followed) or "none"
+            names = ", ".join(f"{f.name} ({f.mbid})" for f in await core.store.catalog.followed())
             print(
-                f"fanbot: “{wanted[:60]}” is not one followed artist; followed: {names}",
+                f"fanbot: “{args.who.strip()[:60]}” is not one followed artist; followed: "
+                f"{names or 'none'}",
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
@@ -114,10 +120,8 @@ async def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        client = client_for(settings)
-    except FanbotError as exc:
-        print(f"fanbot: {exc.message}", file=sys.stderr)
+    client = _client(settings)
+    if client is None:
         return EXIT_CANNOT_START
     async with client:
         core = await open_core(settings, SystemClock())

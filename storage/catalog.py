@@ -48,6 +48,15 @@ class CatalogStore:
             Followed(r[0], r[1], r[2], _when(r[3]) or dt.datetime.min, _when(r[4])) for r in rows
         ]
 
+    async def find(self, text: str) -> list[Followed]:
+        """The followed artists `text` names: an MBID, or a name in any case or spacing."""
+        wanted = text.strip()
+        return [
+            f
+            for f in await self.followed()
+            if f.mbid == wanted.lower() or normalize_name(f.name) == normalize_name(wanted)
+        ]
+
     async def follow(
         self, conn: aiosqlite.Connection, mbid: str, subject_id: int, name: str, at: dt.datetime
     ) -> None:

@@ -104,11 +104,9 @@ async def catalog(ctx: Context, action: str, artist: str | None = None) -> Reply
             b.line("No artist yet. /catalog add NAME searches MusicBrainz.")
         return b.build()
     if action == "remove":
-        followed = await store.catalog.followed()
-        wanted = (artist or "").strip()
-        found = [f for f in followed if f.mbid == wanted.lower() or f.name == wanted]
+        found = await store.catalog.find(artist or "")
         if len(found) != 1:
-            names = ", ".join(f.name for f in followed) or "none"
+            names = ", ".join(f.name for f in await store.catalog.followed()) or "none"
             raise FanbotError(f"Say which followed artist to remove; followed: {names}.")
         await store.catalog.unfollow(found[0].mbid)
         b = ReplyBuilder(title=f"No longer following {found[0].name}")

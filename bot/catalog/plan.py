@@ -67,18 +67,18 @@ def _subject(artist: Artist, kind: SubjectKind) -> PlannedSubject:
     return PlannedSubject(artist.mbid, artist.name, kind, _names(artist)[1:], artist.is_group)
 
 
+def _event(
+    key: str, summary: str, date: PartialDate, who: tuple[str, ...], source: Source, **details: str
+) -> PlannedFact:
+    """A dated event of the catalogue: `what` says which (birth, debut, joined, left)."""
+    return PlannedFact(key, FactKind.EVENT, summary, date, who, source, details)
+
+
 def _born(person: Artist, source: Source) -> PlannedFact | None:
     if person.begin is None:
         return None
-    return PlannedFact(
-        key=f"mb-birth-{person.mbid}",
-        kind=FactKind.EVENT,
-        summary=f"{person.name} was born",
-        date=person.begin,
-        subject_mbids=(person.mbid,),
-        source=source,
-        details={"what": "birth"},
-    )
+    key, who = f"mb-birth-{person.mbid}", (person.mbid,)
+    return _event(key, f"{person.name} was born", person.begin, who, source, what="birth")
 
 
 def _membership_facts(
@@ -87,32 +87,17 @@ def _membership_facts(
     """When a member joined (unless they are an original member who joined the day the group
     began: the debut says that, once, not once per member) and when they left."""
     out = []
+    pair, who = f"{m.group_mbid}-{m.member_mbid}", (m.member_mbid, m.group_mbid)
     if m.begin is not None and not (m.original and m.begin == group_began):
         original = " as an original member" if m.original else ""
-        details = {"what": "joined"} | ({"note": "original member"} if m.original else {})
+        summary = f"{m.member_name} joined {m.group_name}{original}"
+        notes = {"note": "original member"} if m.original else {}
         out.append(
-            PlannedFact(
-                key=f"mb-joined-{m.group_mbid}-{m.member_mbid}",
-                kind=FactKind.EVENT,
-                summary=f"{m.member_name} joined {m.group_name}{original}",
-                date=m.begin,
-                subject_mbids=(m.member_mbid, m.group_mbid),
-                source=source,
-                details=details,
-            )
+            _event(f"mb-joined-{pair}", summary, m.begin, who, source, what="joined", **notes)
         )
     if m.end is not None:
-        out.append(
-            PlannedFact(
-                key=f"mb-left-{m.group_mbid}-{m.member_mbid}",
-                kind=FactKind.EVENT,
-                summary=f"{m.member_name} left {m.group_name}",
-                date=m.end,
-                subject_mbids=(m.member_mbid, m.group_mbid),
-                source=source,
-                details={"what": "left"},
-            )
-        )
+        summary = f"{m.member_name} left {m.group_name}"
+        out.append(_event(f"mb-left-{pair}", summary, m.end, who, source, what="left"))
     return out
 
 
@@ -165,18 +150,16 @@ def plan(
             m.member_name for m in artist.members() if m.original and m.begin == artist.begin
         ]
         if artist.begin is not None:
-            details = {"what": "debut"}
-            if originals:
-                details["note"] = "original members: " + ", ".join(dict.fromkeys(originals))
+            notes = {"note": "original members: " + ", ".join(dict.fromkeys(originals))}
             facts.append(
-                PlannedFact(
-                    key=f"mb-debut-{artist.mbid}",
-                    kind=FactKind.EVENT,
-                    summary=f"{artist.name} debuted",
-                    date=artist.begin,
-                    subject_mbids=(artist.mbid,),
-                    source=source,
-                    details=details,
+                _event(
+                    f"mb-debut-{artist.mbid}",
+                    f"{artist.name} debuted",
+                    artist.begin,
+                    (artist.mbid,),
+                    source,
+                    what="debut",
+                    **(notes if originals else {}),
                 )
             )
         for m in artist.members():
