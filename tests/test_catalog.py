@@ -316,3 +316,15 @@ async def test_secondary_types_are_imported_when_the_setting_names_them(core: Co
     proof = text_of(await ask(core, "/release Proof"))
     assert "10 June 2022 · BTS released the compilation album Proof" in proof
     assert "I know no release" in text_of(await ask(core, "/release Love Yourself in Seoul"))
+
+
+async def test_a_service_that_is_down_is_retried_then_reported(core: Core) -> None:
+    emulator = MusicBrainzEmulator(min_interval=FAST)
+    await emulator.start()
+    url = emulator.url
+    await emulator.stop()  # nothing listens there any more
+    async with MusicBrainzClient(url, "tests@example.org", interval=FAST, attempts=3) as client:
+        with pytest.raises(FanbotError, match=r"did not answer after 3 tries \(network error"):
+            await follow(core, client)
+        assert client.requests == 3
+    assert await core.store.catalog.followed() == []

@@ -38,7 +38,6 @@ def _env(tmp_path: Path, mb: MusicBrainzEmulator, **extra: str) -> dict[str, str
 async def start(tmp_path: Path, mb: MusicBrainzEmulator, *args: str, **extra: str):
     return await asyncio.create_subprocess_exec(
         *FANBOT,
-        "catalog",
         *args,
         cwd=tmp_path,
         env=_env(tmp_path, mb, **extra),
@@ -54,37 +53,49 @@ async def fanbot(tmp_path: Path, mb: MusicBrainzEmulator, *args: str, **extra: s
 
 
 async def test_add_by_name_lists_candidates_then_add_list_sync_remove(tmp_path, mb) -> None:
-    code, out, _ = await fanbot(tmp_path, mb, "add", "BTS")
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "add", "BTS")
     assert code == 0
     assert f"BTS (Group, KR, South Korean boy band)  {BTS}" in out
     assert "BTS (Person, US, US rapper)" in out and "--mbid" in out
 
     accepted = len(mb.accepted())
-    code, out, err = await fanbot(tmp_path, mb, "add", "--mbid", BTS)
+    code, out, err = await fanbot(tmp_path, mb, "catalog", "add", "--mbid", BTS)
     assert code == 0, err
     # One progress line; a 503 for the previous process's request counts as one more request.
     assert "requests, 125 facts added, 0 updated" in out and "Following BTS." in out
     assert len(mb.accepted()) - accepted == 10
-    code, out, _ = await fanbot(tmp_path, mb, "list")
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "list")
     assert code == 0 and f"BTS  {BTS}  last synced 20" in out
-    code, out, _ = await fanbot(tmp_path, mb, "sync")
+    # What the "done when" asks, through `fanbot ask` over the same store.
+    site = mb.url.removesuffix("/ws/2/")
+    for line, expected in (
+        ("/milestone Jungkook", "No milestones recorded for Jung Kook yet"),
+        ("/birthday BTS", "30 December 1995 · V's birthday"),
+        ("/release BTS", f"{site}/release-group/"),
+        ("/today 2025-12-30", "30th anniversary: V was born"),
+    ):
+        code, out, err = await fanbot(tmp_path, mb, "ask", line)
+        assert code == 0 and expected in out, out + err
+        # MusicBrainz has no records (milestones): /milestone knows him, with nothing to cite.
+        assert line.startswith("/milestone") or ("MusicBrainz" in out and site in out)
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "sync")
     assert code == 0 and "requests, 0 facts added, 0 updated, 125 unchanged" in out
-    code, out, _ = await fanbot(tmp_path, mb, "remove", "BTS")
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "remove", "BTS")
     assert code == 0 and "No longer following BTS" in out
-    code, out, _ = await fanbot(tmp_path, mb, "list")
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "list")
     assert "No artist is followed yet" in out
 
 
 async def test_bad_input_and_a_missing_contact_get_one_line(tmp_path, mb) -> None:
-    code, _, err = await fanbot(tmp_path, mb, "add", "--mbid", "BTS")
+    code, _, err = await fanbot(tmp_path, mb, "catalog", "add", "--mbid", "BTS")
     assert code == 1 and "not a MusicBrainz id" in err
-    code, _, err = await fanbot(tmp_path, mb, "add", "--mbid", mbid("nobody"))
+    code, _, err = await fanbot(tmp_path, mb, "catalog", "add", "--mbid", mbid("nobody"))
     assert code == 1 and "MusicBrainz has no artist" in err
-    code, out, _ = await fanbot(tmp_path, mb, "add", "Nobody At All")
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "add", "Nobody At All")
     assert code == 1 and "knows no artist called" in out
-    code, _, err = await fanbot(tmp_path, mb, "sync", FANBOT_CONTACT="")
+    code, _, err = await fanbot(tmp_path, mb, "catalog", "sync", FANBOT_CONTACT="")
     assert code == 2 and "FANBOT_CONTACT is not set" in err
-    code, _, err = await fanbot(tmp_path, mb, "remove", "IU")
+    code, _, err = await fanbot(tmp_path, mb, "catalog", "remove", "IU")
     assert code == 1 and "not one followed artist" in err
     for output in (err, out):
         assert "Traceback" not in output
@@ -107,7 +118,7 @@ def _birth_and_releases(db: Path, member: str, artist: str) -> tuple[str, int]:
 
 async def test_a_kill_in_the_middle_of_a_sync_leaves_each_artist_whole(tmp_path, mb) -> None:
     for who in (BTS, HANEUL):
-        code, _, err = await fanbot(tmp_path, mb, "add", "--mbid", who)
+        code, _, err = await fanbot(tmp_path, mb, "catalog", "add", "--mbid", who)
         assert code == 0, err
     db = tmp_path / "fanbot.db"
     mina = mbid("Mina")
@@ -116,7 +127,7 @@ async def test_a_kill_in_the_middle_of_a_sync_leaves_each_artist_whole(tmp_path,
     before_haneul = _birth_and_releases(db, mina, HANEUL)
     # BTS syncs first (by name); Haneul's release-group browse is held until the kill.
     mb.hold, mb.hold_path = asyncio.Event(), f"artist={HANEUL}"
-    proc = await start(tmp_path, mb, "sync")
+    proc = await start(tmp_path, mb, "catalog", "sync")
     await asyncio.wait_for(mb.holding.wait(), 60)
     proc.send_signal(signal.SIGKILL)
     await proc.wait()
@@ -125,5 +136,5 @@ async def test_a_kill_in_the_middle_of_a_sync_leaves_each_artist_whole(tmp_path,
     assert _birth_and_releases(db, mina, HANEUL) == before_haneul  # Haneul: as it was
     assert before_haneul[0] == "1998-03-21"
     mb.hold = None
-    code, out, _ = await fanbot(tmp_path, mb, "sync")
+    code, out, _ = await fanbot(tmp_path, mb, "catalog", "sync")
     assert code == 0 and "0 facts added, 1 updated" in out.split("Haneul:")[1]
