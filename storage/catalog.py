@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.db import Database
+from storage.errors import ConflictError
 from storage.models import normalize_name
 
 SYNC_PLATFORM = "musicbrainz"  # the audit trail's name for the sync's changes
@@ -99,6 +100,14 @@ class CatalogStore:
         await conn.execute(
             "INSERT INTO subject_mbids(mbid, subject_id) VALUES (?, ?)", (mbid, subject_id)
         )
+
+    async def subject_label(self, conn: aiosqlite.Connection, subject_id: int) -> tuple[str, str]:
+        """A subject's (slug, name) as the transaction sees it."""
+        cur = await conn.execute("SELECT slug, name FROM subjects WHERE id = ?", (subject_id,))
+        row = await cur.fetchone()
+        if row is None:
+            raise ConflictError(f"no subject {subject_id}")
+        return str(row[0]), str(row[1])
 
     async def subjects_named(
         self, conn: aiosqlite.Connection, names: Iterable[str]

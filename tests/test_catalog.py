@@ -148,6 +148,9 @@ async def test_resync_follows_changes_and_then_writes_nothing(
     assert (report.added, report.updated) == (1, 2), report
     assert (await birth_fact(core, "V")).date.iso() == "1995-12-31"
     assert "Jin" not in [m.name for m in (await core.resolver.resolve("BTS")).members]
+    history = text_of(await ask(core, "/history Jin"))
+    assert "MusicBrainz (musicbrainz musicbrainz): Jin joined the group BTS" in history
+    assert "Jin left the group BTS" in history
     assert "20 March 2026 · BTS released the album Arirang" in text_of(
         await ask(core, "/release Arirang")
     )

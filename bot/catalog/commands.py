@@ -36,7 +36,7 @@ def _calendar_order(fact: Fact) -> tuple[int, int, int]:
     WHO,
     help_ko="생일",
     name_ko="생일",
-    same_for_everyone=False,  # "in N days" depends on today
+    same_for_everyone=True,  # the day is part of what a kept answer is kept for
 )
 async def birthday(ctx: Context, who: tuple[Subject, ...]) -> Reply:
     ids = _people(who)

@@ -148,9 +148,7 @@ class _Writer:
         return subject_id
 
     async def _slug(self, subject_id: int) -> str:
-        cur = await self.conn.execute("SELECT slug FROM subjects WHERE id = ?", (subject_id,))
-        row = await cur.fetchone()
-        return str(row[0])
+        return (await self.store.catalog.subject_label(self.conn, subject_id))[0]
 
     async def match(self, new: PlannedSubject, group_id: int | None) -> int | None:
         """A known subject that is this artist: its own name is one of the artist's names,
@@ -219,8 +217,8 @@ class _Writer:
         linked = await catalog.linked_subjects(self.conn)
         for member_id in sorted((current & linked) - wanted):
             await catalog.remove_member(self.conn, group_id, member_id)
-            slug = await self._slug(member_id)
-            before = {"subject": slug, "group": planned.artist.name}
+            slug, name = await catalog.subject_label(self.conn, member_id)
+            before = {"subject": name, "group": planned.artist.name}
             await self.record("remove member", "subject", slug, before, None, source)
 
     # ---- facts ---------------------------------------------------------------------------
