@@ -331,3 +331,12 @@ async def test_a_service_that_is_down_is_retried_then_reported(core: Core) -> No
             await follow(core, client)
         assert client.requests == 3
     assert await core.store.catalog.followed() == []
+
+
+async def test_an_answer_of_an_unexpected_shape_is_one_clear_error(
+    core: Core, client, mb: MusicBrainzEmulator
+) -> None:
+    del mb.artists[MINA]["id"]
+    with pytest.raises(FanbotError, match="JSON of an unexpected shape"):
+        await follow(core, client, MINA)
+    assert await core.store.catalog.followed() == []

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -33,6 +34,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 PUBLIC_URL = "https://musicbrainz.org/ws/2/"
 PAGE = 100  # the most a browse returns per request
 ARTIST_INC = "aliases+artist-rels"
@@ -104,11 +106,11 @@ class MusicBrainzClient:
         # Lucene syntax is escaped: a name is a phrase, never a query language.
         phrase = re.sub(r'([+\-&|!(){}\[\]^"~*?:\\/])', r"\\\1", name.strip())
         data = await self._get("artist", {"query": f'artist:"{phrase}"', "limit": str(limit)})
-        return shapes.hits(data)
+        return _read(shapes.hits, data)
 
     async def artist(self, mbid: str) -> Artist:
         mbid = check_mbid(mbid)
-        return shapes.artist(await self._get(f"artist/{mbid}", {"inc": ARTIST_INC}))
+        return _read(shapes.artist, await self._get(f"artist/{mbid}", {"inc": ARTIST_INC}))
 
     async def release_groups(self, artist_mbid: str) -> list[ReleaseGroup]:
         """Every release group of the artist, page by page until the count is reached."""
@@ -120,10 +122,10 @@ class MusicBrainzClient:
                 "release-group",
                 {"artist": artist_mbid, "limit": str(PAGE), "offset": str(offset)},
             )
-            page = shapes.release_groups(data)
+            page = _read(shapes.release_groups, data)
             found.extend(page)
             offset += len(page)
-            total = int(data.get("release-group-count") or 0)
+            total = _read(lambda d: int(d.get("release-group-count") or 0), data)
             if not page or offset >= total:
                 return found
 
@@ -180,6 +182,14 @@ class MusicBrainzClient:
         if not isinstance(data, dict):
             raise MusicBrainzError("MusicBrainz answered with JSON of an unexpected shape.")
         return data
+
+
+def _read(shape: Callable[[dict[str, Any]], T], data: dict[str, Any]) -> T:
+    """Read an answer into records; one that is not in MusicBrainz's shape is one clear error."""
+    try:
+        return shape(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise MusicBrainzError("MusicBrainz answered with JSON of an unexpected shape.") from None
 
 
 def _error_text(response: httpx.Response) -> str:
