@@ -340,3 +340,28 @@ async def test_an_answer_of_an_unexpected_shape_is_one_clear_error(
     with pytest.raises(FanbotError, match="JSON of an unexpected shape"):
         await follow(core, client, MINA)
     assert await core.store.catalog.followed() == []
+
+
+def test_a_member_who_left_and_came_back_is_one_member_with_one_fact_per_key() -> None:
+    from bot.catalog.plan import plan
+    from bot.catalog.records import Artist, Membership
+    from storage.models import PartialDate
+
+    def spell(begin: str, end: str | None) -> Membership:
+        return Membership(
+            "g" * 8,
+            "Group",
+            "m" * 8,
+            "Member",
+            PartialDate.parse(begin),
+            PartialDate.parse(end) if end else None,
+            ended=end is not None,
+        )
+
+    group = Artist(
+        "g" * 8, "Group", "Group", memberships=(spell("2015", "2017"), spell("2019", None))
+    )
+    planned = plan(group, {}, [], site="https://mb.example", read_on=dt.date(2026, 1, 1))
+    keys = [f.key for f in planned.facts]
+    assert len(keys) == len(set(keys))
+    assert [m.name for m in planned.members] == ["Member"] and planned.former == ()

@@ -176,6 +176,9 @@ def plan(
         facts.extend([born] if born else [])
     releases = [_release(artist, rg, site, read_on, secondary) for rg in release_groups]
     facts.extend(r for r in releases if r is not None)
+    unique: dict[str, PlannedFact] = {}  # a member who came back: one fact per key, the first
+    for fact in facts:
+        unique.setdefault(fact.key, fact)
     return Plan(
         artist=_subject(artist, kind),
         source=source,
@@ -185,6 +188,6 @@ def plan(
             for s in dict((s.mbid, s) for s in former).values()
             if s.mbid not in {c.mbid for c in current}
         ),
-        facts=tuple(facts),
+        facts=tuple(unique.values()),
         skipped=sum(r is None for r in releases),
     )
