@@ -31,7 +31,6 @@ from tests.emulators.musicbrainz_api import (
     JIN,
     MINA,
     RELEASE_GROUPS,
-    SORA,
     MusicBrainzEmulator,
     V,
     _release_group,
@@ -90,7 +89,7 @@ async def test_following_a_group_by_mbid(core: Core, client, mb: MusicBrainzEmul
     assert "30 December 1995 · V's birthday — D-340" in birthdays  # from 24 January 2025
     assert f"{mb.url.removesuffix('/ws/2/')}/artist/{V}" in birthdays  # the source
     releases = text_of(await ask(core, "/release BTS"))
-    assert "BTS released the single Dynamite" not in releases or "[" in releases
+    assert "21 January 2023 · BTS released the single Fixture Single 119" in releases
     titles = text_of(await ask(core, "/release 2 Cool 4 Skool"))
     assert "12 June 2013 · BTS released the single 2 Cool 4 Skool" in titles
     assert "/release-group/" in titles
@@ -207,7 +206,7 @@ async def test_year_only_date_member_who_left_soloist_and_shared_name(core: Core
     assert any("shares the name “Jieun” with IU" in n for n in haneul.notes)
     linked = await core.store.catalog.followed()
     assert {f.mbid for f in linked} == {HANEUL, MINA}
-    assert JIEUN and SORA
+    assert len(await core.store.catalog.find("haneul")) == 1
 
 
 async def test_a_503_storm_is_retried_then_reported_and_nothing_is_written(
@@ -228,7 +227,6 @@ async def test_the_emulator_refuses_what_musicbrainz_refuses(
     client, mb: MusicBrainzEmulator
 ) -> None:
     async with httpx.AsyncClient(base_url=mb.url) as raw:
-        await asyncio.sleep(0)
         bare = await raw.get(f"artist/{BTS}", headers={"User-Agent": ""})
         assert bare.status_code == 403
         mb.min_interval = 0.0001  # let the rest through: only the answers are looked at here
@@ -243,7 +241,7 @@ async def test_the_emulator_refuses_what_musicbrainz_refuses(
         fast = [await raw.get(f"artist/{BTS}") for _ in range(3)]
         assert [r.status_code for r in fast][-1] == 503 and mb.rate_refusals >= 1
     mb.min_interval = FAST
-    await asyncio.sleep(FAST * 20)  # the bucket drains
+    mb.reset_rate()
     with pytest.raises(NotFound):
         await client.artist(mbid("nobody"))
     with pytest.raises(FanbotError, match="not a MusicBrainz id"):

@@ -313,6 +313,10 @@ class MusicBrainzEmulator:
 
     # ---- what tests measure --------------------------------------------------------------
 
+    def reset_rate(self) -> None:
+        """Empty the rate limiter's bucket, as a long pause would."""
+        self._level, self._last = 0.0, None
+
     def accepted(self) -> list[Seen]:
         return [s for s in self.seen if s.status == 200]
 
