@@ -363,3 +363,18 @@ def test_a_member_who_left_and_came_back_is_one_member_with_one_fact_per_key() -
     keys = [f.key for f in planned.facts]
     assert len(keys) == len(set(keys))
     assert [m.name for m in planned.members] == ["Member"] and planned.former == ()
+
+
+async def test_the_website_shows_imported_birthdays_and_the_debut(core: Core, client) -> None:
+    from tests.web_fixtures import serve
+
+    await follow(core, client)
+    async for site in serve(core):
+        response, page = await site.get("/artist/bts")
+        assert response.status == 200
+        assert "13 June 2013" in page  # the debut
+        for _, _, _, _, born in BTS_MEMBERS:  # every member's birthday
+            day = dt.date.fromisoformat(born)
+            assert f"{day.day} {day:%B %Y}" in page, born
+        _, feed = await site.get("/calendar/bts.ics")
+        assert "SUMMARY:V's birthday" in feed and "MusicBrainz: V" in feed  # its source
