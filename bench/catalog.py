@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adapters.musicbrainz.client import MusicBrainzClient
+from bench.report import Report
 from bot.catalog.sync import sync_all, sync_artist
 from bot.settings import PROJECT_ROOT
 from storage.store import Store
@@ -87,8 +88,6 @@ async def resync_unchanged(folder: Path) -> tuple[int, int, int, float]:
 
 
 async def run() -> None:
-    from bench.report import Report
-
     with tempfile.TemporaryDirectory() as tmp:
         requests, least, took, added = await follow_group(Path(tmp))
         changed, audited, resync_requests, resync_took = await resync_unchanged(Path(tmp))
