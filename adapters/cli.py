@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, Protocol
 from adapters import cli_admin as admin_cli
 from adapters import cli_backup as backup_cli
 from adapters import cli_bundle as bundle_cli
+from adapters import cli_catalog as catalog_cli
 from adapters import cli_reminders as reminders_cli
 from adapters import console
 from adapters.discord import cli as discord_cli
@@ -69,6 +70,7 @@ def service_factories() -> list[ServiceFactory]:
 
 async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
+    catalog_cli.attach(core, settings)
     try:
         reply = await console.ask(core, " ".join(args.text))
     finally:
@@ -79,6 +81,7 @@ async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
+    catalog_cli.attach(core, settings)
     try:
         await console.chat(core)
     finally:
@@ -101,6 +104,8 @@ def _served(core: Core) -> int:
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     core = await open_core(settings)
+    catalog_cli.attach(core, settings)
+    catalog_job = catalog_cli.schedule(settings, core)
     services: list[Service] = []
     reminders: ReminderScheduler | None = None
     starting: dict[asyncio.Task[bool], Service] = {}
@@ -154,6 +159,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         await asyncio.gather(*starting, return_exceptions=True)
         if reminders is not None:
             await reminders.stop()
+        if catalog_job is not None:
+            catalog_job.stop()
         for service in reversed(services):
             try:
                 await service.stop()
@@ -207,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         backup_cli.add_subcommands,
         web_cli.add_subcommands,
         bundle_cli.add_subcommands,
+        catalog_cli.add_subcommands,
     ):
         add_subcommands(sub)
     return parser

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.report import SCALE
 
-BENCHES = ("core", "telegram", "discord", "reminders", "admin")
+BENCHES = ("core", "telegram", "discord", "reminders", "admin", "catalog")
 RESULTS = Path(__file__).parent / "results"
 
 

@@ -83,6 +83,9 @@ def describe(entry: AuditEntry) -> str:
                 return f"undid change {entry.undoes}: {change} the alias “{data['alias']}”"
             return f"{verb} “{data['alias']}” to {data.get('subject')}"
         data = after or before or {}
+        if "group" in data:  # the catalogue's sync adds and removes members
+            joined = "joined" if after else "left"
+            return f"{data.get('subject')} {joined} the group {data['group']}"
         groups = ", ".join(data.get("group_names") or data.get("groups") or [])
         label = f"{data.get('name')} ({data.get('kind')}{' of ' + groups if groups else ''})"
         if entry.action == "undo":

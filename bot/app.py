@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from bot.admin_commands import admin_commands
 from bot.calendar_command import calendar_command
+from bot.catalog.commands import catalog_commands
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.core import Core
@@ -20,6 +21,7 @@ def all_commands(public_url: str | None = None) -> list[Command]:
     the website's address (FANBOT_PUBLIC_URL) that /calendar gives out."""
     return [
         *fan_commands(),
+        *catalog_commands(),
         calendar_command(public_url),
         *reminder_commands(),
         *admin_commands(),

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import process
 
 from bot.args import parse_args, split_command
+from bot.catalog.records import CatalogSetup
 from bot.clock import Clock
 from bot.commands import EVERYONE, Command, Param, Registry, Role
 from bot.context import Caller, Chat, Context
@@ -53,6 +54,8 @@ class Core:
         self.watch = StoreWatch(store, answers_kept=ANSWERS_KEPT if keep_answers else 0)
         # Further places that grant roles (the editors table of the admin feature).
         self.role_sources: list[RoleSource] = []
+        # The catalogue's MusicBrainz client, when FANBOT_CONTACT is set (adapters attach it).
+        self.catalog: CatalogSetup | None = None
 
     async def roles_of(self, caller: Caller) -> frozenset[Role]:
         self.watch.check()

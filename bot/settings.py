@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import io
 import re
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv.parser import Binding, parse_stream
@@ -18,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(".env")  # in the working directory, like a relative FANBOT_DB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ADMIN_PLATFORMS = ("discord", "telegram", "console")
+CATALOG_SECONDARY_TYPES = ("compilation", "live", "remix")
 
 
 def packaged_seeds() -> Path:
@@ -46,6 +49,21 @@ class Settings(BaseSettings):
     )
     fanbot_keep_answers: bool = Field(
         True, description="keep answers until the store changes (off: each computed afresh)"
+    )
+    fanbot_contact: str = Field(
+        "", description="how MusicBrainz can reach this bot's operator (e-mail or web page)"
+    )
+    fanbot_musicbrainz_url: str = Field(
+        "https://musicbrainz.org/ws/2/", description="the MusicBrainz web service"
+    )
+    fanbot_musicbrainz_interval: float = Field(
+        1.0, ge=0.05, le=60, description="seconds between two requests to MusicBrainz"
+    )
+    fanbot_catalog_sync_time: str | None = Field(
+        None, description="HH:MM (in FANBOT_TIMEZONE) to resync followed artists daily"
+    )
+    fanbot_catalog_secondary_types: str = Field(
+        "", description="release-group types to import too: compilation, live, remix"
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -134,6 +152,51 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
             raise ValueError("is the site's address, like https://fans.example.org")
         return value
+
+    @field_validator("fanbot_catalog_sync_time", mode="before")
+    @classmethod
+    def _sync_time(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        hh_mm = r"([01]?\d|2[0-3]):[0-5]\d"
+        if not isinstance(value, str) or not re.fullmatch(hh_mm, value.strip()):
+            raise ValueError(f"{value!r} is not a time like 04:30 (24-hour HH:MM)")
+        return value.strip()
+
+    @property
+    def catalog_sync_time(self) -> dt.time | None:
+        if self.fanbot_catalog_sync_time is None:
+            return None
+        hour, minute = self.fanbot_catalog_sync_time.split(":")
+        return dt.time(int(hour), int(minute))
+
+    @field_validator("fanbot_catalog_secondary_types")
+    @classmethod
+    def _known_secondary(cls, value: str) -> str:
+        for item in filter(None, (p.strip().lower() for p in value.split(","))):
+            if item not in CATALOG_SECONDARY_TYPES:
+                raise ValueError(
+                    f"{item!r} is not one of {', '.join(CATALOG_SECONDARY_TYPES)}, comma-separated"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _polite_to_musicbrainz(self) -> Settings:
+        host = urlsplit(self.fanbot_musicbrainz_url).hostname or ""
+        if not urlsplit(self.fanbot_musicbrainz_url).scheme.startswith("http") or not host:
+            raise ValueError("FANBOT_MUSICBRAINZ_URL must be an http(s) address")
+        if host.endswith("musicbrainz.org") and self.fanbot_musicbrainz_interval < 1.0:
+            raise ValueError(
+                "FANBOT_MUSICBRAINZ_INTERVAL below 1 second is for a mirror or a test server; "
+                "musicbrainz.org allows one request a second"
+            )
+        return self
+
+    @property
+    def catalog_secondary_types(self) -> frozenset[str]:
+        """MusicBrainz's names of the secondary types to import too ("Compilation", ...)."""
+        parts = (p.strip().lower() for p in self.fanbot_catalog_secondary_types.split(","))
+        return frozenset(p.capitalize() for p in parts if p)
 
     @model_validator(mode="after")
     def _valid_shards(self) -> Settings:

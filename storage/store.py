@@ -11,6 +11,7 @@ from storage import bundle as bundles
 from storage import editors as editor_rows
 from storage.audit import AuditStore
 from storage.bundle import Bundle
+from storage.catalog import CatalogStore
 from storage.chats import ChatStore
 from storage.db import Database
 from storage.editors import EditorStore
@@ -31,6 +32,7 @@ class Store:
         self.audit = AuditStore(db)
         self.editors = EditorStore(db)
         self.subscriptions = SubscriptionStore(db)
+        self.catalog = CatalogStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

@@ -228,6 +228,9 @@ async def test_a_store_from_before_the_kept_copies_is_filled_in_on_open(tmp_path
             " message_ids TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (subscription_id, local_date))"
         )
         conn.execute("ALTER TABLE subscriptions DROP COLUMN owed_from")
+        # ... and 0011's catalogue.
+        conn.execute("DROP TABLE subject_mbids")
+        conn.execute("DROP TABLE catalog_followed")
         conn.execute("PRAGMA user_version = 7")
     conn.close()
     async with await Store.open(path) as again:

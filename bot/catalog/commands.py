@@ -1,0 +1,147 @@
+"""/birthday: what fans celebrate most, answered from the birth dates the catalogue imports."""
+
+from __future__ import annotations
+
+from bot.catalog.records import MBID, CatalogSetup
+from bot.catalog.sync import SyncReport, sync_all, sync_artist
+from bot.commands import Command, Param, ParamKind, Role, declare
+from bot.context import Context
+from bot.dates import anniversary_in
+from bot.errors import FanbotError
+from bot.fan_commands import WHO
+from bot.replies import Reply, ReplyBuilder
+from bot.text import shorten
+from storage.models import Fact, FactKind, Subject
+
+BIRTH = "birth"  # the `what` of a birth fact (the catalogue's mb-birth-<id> facts)
+
+
+def _people(subjects: tuple[Subject, ...]) -> list[int]:
+    """A person answers for themselves; a group for its members."""
+    ids: list[int] = []
+    for subject in subjects:
+        for sid in [m.id for m in subject.members] or [subject.id]:
+            if sid not in ids:
+                ids.append(sid)
+    return ids
+
+
+def _calendar_order(fact: Fact) -> tuple[int, int, int]:
+    return (fact.date.month or 13, fact.date.day or 32, fact.date.year)
+
+
+@declare(
+    "birthday",
+    "A person's birthday, or a group's members' birthdays in calendar order",
+    WHO,
+    help_ko="생일",
+    name_ko="생일",
+    same_for_everyone=True,  # the day is part of what a kept answer is kept for
+)
+async def birthday(ctx: Context, who: tuple[Subject, ...]) -> Reply:
+    ids = _people(who)
+    facts = await ctx.store.facts.facts_about(ids, FactKind.EVENT, limit=1000)
+    births = sorted((f for f in facts if f.detail("what") == BIRTH), key=_calendar_order)
+    names = ", ".join(s.name for s in who)
+    b = ReplyBuilder(title=f"Birthdays: {names}")
+    today = ctx.today()
+    for fact in births:
+        person = fact.subjects[0].name if fact.subjects else fact.summary
+        text = f"{person}'s birthday"
+        next_day = anniversary_in(fact.date, today.year)
+        if next_day is not None and next_day < today:
+            next_day = anniversary_in(fact.date, today.year + 1)
+        if next_day == today:
+            text += " — today!"
+        elif next_day is not None:
+            text += f" — D-{(next_day - today).days}"
+        b.fact(fact, text)
+    if not births:
+        b.line(f"No birthday recorded for {names} yet.")
+    return b.build()
+
+
+CATALOG_ACTIONS = ("add", "list", "remove", "sync")
+
+
+def _setup(ctx: Context) -> CatalogSetup:
+    if ctx.core.catalog is None:
+        raise FanbotError(
+            "The catalogue is off: FANBOT_CONTACT is not set. MusicBrainz asks every client for "
+            "a way to reach its operator; set it in .env and restart fanbot."
+        )
+    return ctx.core.catalog
+
+
+def _report_lines(b: ReplyBuilder, report: SyncReport) -> None:
+    b.line(report.line())
+    for note in report.notes:
+        b.line(f"Note: {note}")
+
+
+@declare(
+    "catalog",
+    "Follow artists from MusicBrainz: add NAME or MBID, list, remove, sync (bot admins only)",
+    Param("action", ParamKind.CHOICE, "add, list, remove or sync", choices=CATALOG_ACTIONS),
+    Param(
+        "artist",
+        ParamKind.TEXT,
+        "a name to search, or a MusicBrainz id (add, remove)",
+        required=False,
+    ),
+    allowed=frozenset({Role.BOT_ADMIN}),
+    writes=True,
+)
+async def catalog(ctx: Context, action: str, artist: str | None = None) -> Reply:
+    store = ctx.store
+    if action == "list":
+        followed = await store.catalog.followed()
+        b = ReplyBuilder(title="Followed on MusicBrainz")
+        for f in followed:
+            when = f.synced_at.strftime("%Y-%m-%d %H:%M UTC") if f.synced_at else "never"
+            b.line(f"{f.name} ({f.mbid}), last synced {when}")
+        if not followed:
+            b.line("No artist yet. /catalog add NAME searches MusicBrainz.")
+        return b.build()
+    if action == "remove":
+        found = await store.catalog.find(artist or "")
+        if len(found) != 1:
+            names = ", ".join(f.name for f in await store.catalog.followed()) or "none"
+            raise FanbotError(f"Say which followed artist to remove; followed: {names}.")
+        await store.catalog.unfollow(found[0].mbid)
+        b = ReplyBuilder(title=f"No longer following {found[0].name}")
+        b.line("What was imported stays, with its sources.")
+        return b.build()
+    setup = _setup(ctx)
+    if action == "sync":
+        b = ReplyBuilder(title="Catalogue synced")
+        for name, result in await sync_all(
+            store, setup.source, ctx.clock.now(), ctx.zone, setup.secondary_types
+        ):
+            if isinstance(result, SyncReport):
+                _report_lines(b, result)
+            else:
+                b.line(f"{name}: not synced, left as it was: {result.message}")
+        return b.build()
+    text = (artist or "").strip()
+    if not text:
+        raise FanbotError("Say whom to add: /catalog add NAME (a search) or /catalog add MBID.")
+    if not MBID.match(text.lower()):
+        hits = await setup.source.search_artists(text)
+        if not hits:
+            raise FanbotError(f"MusicBrainz knows no artist called “{shorten(text, 60)}”.")
+        b = ReplyBuilder(title=f"MusicBrainz artists called “{shorten(text, 60)}”")
+        for hit in hits:
+            about = ", ".join(filter(None, [hit.type, hit.country, hit.disambiguation]))
+            b.line(f"{hit.name}" + (f" ({about})" if about else "") + f": /catalog add {hit.mbid}")
+        return b.build()
+    report = await sync_artist(
+        store, setup.source, text.lower(), ctx.clock.now(), ctx.zone, setup.secondary_types
+    )
+    b = ReplyBuilder(title=f"Following {report.name}")
+    _report_lines(b, report)
+    return b.build()
+
+
+def catalog_commands() -> list[Command]:
+    return [birthday, catalog]
