@@ -109,9 +109,9 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def _server(kind: str, db: Path, sizes: dict[str, int]) -> AsyncIterator[str]:
+async def _server(kind: str, db: Path, sizes: dict[str, int]) -> AsyncIterator[tuple[str, int]]:
     """`fanbot web` (kind "afresh" or "kept") or the fixed page ("fixed") in its own process,
-    on a free port; yields its base address once it says it is serving."""
+    on a free port; yields its base address and pid once it says it is serving."""
     port = _free_port()
     if kind == "fixed":
         command = ["-m", "bench.web", "--serve-fixed", str(port), str(sizes["page"])]
@@ -136,7 +136,7 @@ async def _server(kind: str, db: Path, sizes: dict[str, int]) -> AsyncIterator[s
         line = await asyncio.wait_for(proc.stdout.readline(), 300)
         if b"Serving" not in line:
             raise RuntimeError(f"the {kind} server did not start: {line!r}")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -148,10 +148,12 @@ async def _server(kind: str, db: Path, sizes: dict[str, int]) -> AsyncIterator[s
 
 @dataclass
 class Pass:
-    """One pass of requests: its rate, and each answer as it arrived (path, seconds, bytes)."""
+    """One pass of requests: its rate, each answer as it arrived (path, seconds, bytes), and
+    the server process's CPU per answer in ms."""
 
     rate: float
     answers: list[tuple[str, float, int]]
+    cpu_ms: float = float("nan")
 
 
 async def _load(
@@ -160,8 +162,10 @@ async def _load(
     paths: Sequence[str],
     expect: int = 200,
     headers: dict[str, str] | None = None,
+    pid: int | None = None,
 ) -> Pass:
-    """Every path once, IN_FLIGHT at a time; each client asks the next when its answer is in."""
+    """Every path once, IN_FLIGHT at a time; each client asks the next when its answer is in.
+    With the server's pid, its CPU time over the pass is read from /proc."""
     queue = iter(paths)
     answers: list[tuple[str, float, int]] = []
 
@@ -174,9 +178,19 @@ async def _load(
                     raise RuntimeError(f"{path} answered {r.status}, not {expect}")
             answers.append((path, time.perf_counter() - started, len(body)))
 
+    cpu = _cpu_seconds(pid) if pid else 0.0
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(IN_FLIGHT)))
-    return Pass(len(paths) / (time.perf_counter() - started), answers)
+    done = Pass(len(paths) / (time.perf_counter() - started), answers)
+    if pid:
+        done.cpu_ms = (_cpu_seconds(pid) - cpu) / len(paths) * 1000
+    return done
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -186,16 +200,19 @@ class Row:
     rates: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     bytes: list[int] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
     kept: list[float] = field(default_factory=list)  # share of answers the site found kept
 
     def add(self, done: Pass) -> None:
         self.rates.append(done.rate)
+        self.cpu_ms.append(done.cpu_ms)
         self.seconds.extend(seconds for _, seconds, _ in done.answers)
         self.bytes.extend(size for _, _, size in done.answers)
 
     def figures(self) -> dict[str, float]:
         out = {"rate": statistics.median(self.rates), **percentiles(self.seconds)}
         out["bytes"] = statistics.median(self.bytes)
+        out["cpu_ms"] = statistics.median(self.cpu_ms)
         if self.kept:
             out["kept"] = statistics.median(self.kept)
         return out
@@ -225,21 +242,24 @@ async def _round(
     same addresses again and one of 304s."""
     keeping = SiteKeeping()
     connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
-    async with _server(kind, db, sizes) as base, aiohttp.ClientSession(connector=connector) as http:
+    async with (
+        _server(kind, db, sizes) as (base, pid),
+        aiohttp.ClientSession(connector=connector) as http,
+    ):
         for what in KINDS:
             warm, measured = paths[what][:WARM_UP], paths[what][WARM_UP:]
             keeping.replay(await _load(http, base, warm))
-            done = await _load(http, base, measured)
+            done = await _load(http, base, measured, pid=pid)
             rows[f"{kind} {what}"].add(done)
             if kind != "kept":
                 continue
             rows[f"kept {what}"].kept.append(keeping.replay(done))
-            again = await _load(http, base, measured)  # the same visitors come back
+            again = await _load(http, base, measured, pid=pid)  # the same visitors come back
             rows[f"revisit {what}"].add(again)
             rows[f"revisit {what}"].kept.append(keeping.replay(again))
             async with http.get(base + measured[0]) as r:
                 etag = r.headers["ETag"]
-            not_modified = await _load(http, base, measured, 304, {"If-None-Match": etag})
+            not_modified = await _load(http, base, measured, 304, {"If-None-Match": etag}, pid)
             rows[f"304 {what}"].add(not_modified)
 
 
@@ -338,7 +358,9 @@ def _write(m: dict[str, dict[str, float]], trace: dict[str, int], load: tuple[fl
         f"of subjects drawn from the whole store; {ROUNDS} rounds, rates the median of the "
         "rounds, p50/p99 over every request. The baseline, in the same rounds and its own "
         "process, is aiohttp's web server answering every address with one fixed body the "
-        "median size of fanbot's answers. fanbot runs once with FANBOT_KEEP_ANSWERS=false "
+        "median size of fanbot's answers. Server CPU per answer is the server process's user "
+        "and system time over the pass (/proc), divided by its answers. fanbot runs once with "
+        "FANBOT_KEEP_ANSWERS=false "
         "(every answer computed afresh) and once as shipped (rendered answers kept until the "
         "store changes: the same addresses, the same again, then 304s); 'found kept' replays "
         f"the site's {KEPT_BYTES // 2**20} MB keeping in the order answers arrived. Load "
@@ -366,6 +388,7 @@ def _write(m: dict[str, dict[str, float]], trace: dict[str, int], load: tuple[fl
                     f"{share:.0%}",
                     f"{row['p50']:.1f} ms",
                     f"{row['p99']:.1f} ms",
+                    f"{row['cpu_ms']:.2f} ms",
                     f"{row['kept']:.0%}" if "kept" in row else "",
                     judged,
                 )
@@ -378,6 +401,7 @@ def _write(m: dict[str, dict[str, float]], trace: dict[str, int], load: tuple[fl
             "of the fixed rate",
             "p50",
             "p99",
+            "server CPU per answer",
             "found kept",
             f"targets (afresh ≥ {RATE_TARGET:.0%}, p99 ≤ {P99_TARGET_MS:.0f} ms)",
         ),
