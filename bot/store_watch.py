@@ -49,6 +49,11 @@ class StoreWatch:
     def version(self) -> int | None:
         return self._version
 
+    @property
+    def keeping(self) -> bool:
+        """Whether answers are kept at all (FANBOT_KEEP_ANSWERS); the website asks too."""
+        return self._keeping
+
     def answer(self, key: Hashable) -> Reply | None:
         found = self._answers.get(key)
         self.asked += 1

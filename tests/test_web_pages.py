@@ -11,12 +11,14 @@ import re
 import aiohttp
 from icalendar import Calendar
 
+from bot.app import all_commands
+from bot.clock import FixedClock
 from bot.context import Caller
 from bot.core import Core
 from storage.models import FactKind, NewFact, PartialDate, Source
 from storage.store import Store
 from tests.conftest import ask
-from tests.web_fixtures import PUBLIC_URL, Site, parse, site, visible_text
+from tests.web_fixtures import PUBLIC_URL, Site, parse, serve, site, visible_text
 
 __all__ = ["site"]  # the fixture
 
@@ -168,6 +170,21 @@ async def test_an_unchanged_page_costs_a_304_until_the_store_changes(
     changed, html = await site.get("/fact/4", headers={"If-None-Match": etag})
     assert changed.status == 200 and changed.headers["ETag"] != etag
     assert "6h54m" in html
+
+
+async def test_with_answers_not_kept_every_visit_reads_the_store(
+    store: Store, clock: FixedClock
+) -> None:
+    """FANBOT_KEEP_ANSWERS=false (bench.web's computed-afresh rows): no page is kept."""
+    afresh = Core(store, clock, all_commands(), keep_answers=False)
+    async for web in serve(afresh):
+        first, html = await web.get("/artist/v")
+        statements: list[str] = []
+        await store.db._reader.set_trace_callback(statements.append)
+        again, again_html = await web.get("/artist/v")
+        await store.db._reader.set_trace_callback(None)
+        assert first.status == again.status == 200 and again_html == html
+        assert any("facts" in sql for sql in statements)  # computed again, not kept
 
 
 async def test_korean_by_accept_language_and_by_lang(site: Site) -> None:

@@ -242,8 +242,13 @@ class Site:
                 if response.status != 200 or not isinstance(response, web.Response):
                     return response
                 kept = Kept(response.body, dict(response.headers))
-                # Kept only if the store did not move while it was computed.
-                if len(kept.body) <= MAX_KEPT_ONE and self.etag(request, what) == etag:
+                # Kept only if the store did not move while it was computed, and only as
+                # shipped (FANBOT_KEEP_ANSWERS=false: every page computed afresh, for bench.web).
+                if (
+                    self.core.watch.keeping
+                    and len(kept.body) <= MAX_KEPT_ONE
+                    and self.etag(request, what) == etag
+                ):
                     self._answers[key] = kept
             response = web.Response(body=kept.body, headers=kept.headers)
             response.headers["ETag"] = etag
