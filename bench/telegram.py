@@ -131,8 +131,13 @@ async def _one(tg: TelegramEmulator, chat_id: int) -> None:
     answers: Answers = tg.answers  # type: ignore[attr-defined]
     asked: Asked = tg.asked  # type: ignore[attr-defined]
     answer = answers.expect(chat_id)
-    tg.inject_message(chat_id, asked.take())
-    call = await asyncio.wait_for(answer, 30)
+    question = asked.take()
+    tg.inject_message(chat_id, question)
+    try:
+        call = await asyncio.wait_for(answer, 30)
+    except TimeoutError:
+        said = f"bench.telegram: no answer in 30 s to {question!r} (chat {chat_id})"
+        raise SystemExit(said) from None
     assert call.ok, call.description
 
 
