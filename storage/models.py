@@ -34,6 +34,10 @@ KIND_FIELDS: dict[FactKind, tuple[str, ...]] = {
     FactKind.EVENT: ("what", "note"),
 }
 
+# The `what` of the events fans celebrate yearly: the catalogue writes them, the digests,
+# `/birthday` and the website's feeds read them.
+BIRTH, DEBUT = "birth", "debut"
+
 
 class Precision(StrEnum):
     DAY = "day"

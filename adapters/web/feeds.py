@@ -17,10 +17,9 @@ from icalendar import Calendar, Event, vDuration
 
 from bot.fan_commands import fact_text
 from bot.replies import source_text
-from storage.models import Fact
+from storage.models import BIRTH, Fact
 
 # The `what` of the catalogue's birth and debut events (issue 16's bot/catalog/).
-BIRTH, DEBUT = "birth", "debut"
 REFRESH = dt.timedelta(days=1)
 PRODID = "-//fanbot//calendar feeds//EN"
 MAX_EVENTS = 5_000  # a calendar app chokes long before; the feed says it was cut

@@ -19,7 +19,7 @@ from aiohttp import web
 from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from adapters.web.feeds import BIRTH, DEBUT, MAX_EVENTS, build_feed
+from adapters.web.feeds import MAX_EVENTS, build_feed
 from adapters.web.i18n import N_, Language, choose, load_languages
 from bot.admin_history import when_text
 from bot.calendar_command import ALL_FEED, feed_addresses, feed_path
@@ -28,7 +28,7 @@ from bot.dates import ordinal
 from bot.fan_commands import coming_up, fact_text
 from bot.replies import ReplyBuilder
 from storage.audit import AuditEntry
-from storage.models import KIND_FIELDS, Fact, FactKind, PartialDate, Subject
+from storage.models import BIRTH, DEBUT, KIND_FIELDS, Fact, FactKind, PartialDate, Subject
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,7 @@ from bot.errors import FanbotError
 from bot.fan_commands import WHO
 from bot.replies import Reply, ReplyBuilder
 from bot.text import shorten
-from storage.models import Fact, FactKind, Subject
-
-BIRTH = "birth"  # the `what` of a birth fact (the catalogue's mb-birth-<id> facts)
+from storage.models import BIRTH, Fact, FactKind, Subject
 
 
 def _people(subjects: tuple[Subject, ...]) -> list[int]:

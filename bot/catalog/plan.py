@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalog.records import Artist, Membership, ReleaseGroup
-from storage.models import FactKind, PartialDate, Source, SubjectKind
+from storage.models import BIRTH, DEBUT, FactKind, PartialDate, Source, SubjectKind
 
 PRIMARY_TYPES = ("Album", "Single", "EP")
 # Left out unless FANBOT_CATALOG_SECONDARY_TYPES names them.
@@ -78,7 +78,7 @@ def _born(person: Artist, source: Source) -> PlannedFact | None:
     if person.begin is None:
         return None
     key, who = f"mb-birth-{person.mbid}", (person.mbid,)
-    return _event(key, f"{person.name} was born", person.begin, who, source, what="birth")
+    return _event(key, f"{person.name} was born", person.begin, who, source, what=BIRTH)
 
 
 def _membership_facts(
@@ -158,7 +158,7 @@ def plan(
                     artist.begin,
                     (artist.mbid,),
                     source,
-                    what="debut",
+                    what=DEBUT,
                     **(notes if originals else {}),
                 )
             )
