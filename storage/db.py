@@ -48,13 +48,16 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _, _ in found]
-    if numbers != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    # Gaps are allowed (features take their own ranges: 0020+, 0030+, so branches do not
+    # collide); each number is used once and the schema version is the highest applied.
+    if len(set(numbers)) != len(numbers) or (numbers and numbers[0] < 1):
+        raise RuntimeError(f"migrations must have distinct numbers from 1, found {numbers}")
     return found
 
 
 def latest_version() -> int:
-    return len(migrations())
+    found = migrations()
+    return found[-1][0] if found else 0
 
 
 def check_file(path: Path) -> None:
