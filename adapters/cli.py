@@ -177,7 +177,13 @@ def _reminders(settings: Settings, core: Core, notifiers: list[Notifier]) -> Rem
     from bot.reminders.schedule import ReminderScheduler
 
     grace = dt.timedelta(hours=settings.fanbot_reminder_grace_hours)
-    runner = Reminders(core.store, {n.platform: n for n in notifiers}, core.clock, grace=grace)
+    runner = Reminders(
+        core.store,
+        {n.platform: n for n in notifiers},
+        core.clock,
+        grace=grace,
+        language=core.language,
+    )
     return ReminderScheduler(runner)
 
 

@@ -11,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.core import Core
 from bot.fan_commands import fan_commands
+from bot.language_command import language_commands
 from bot.reminder_commands import reminder_commands
 from bot.settings import Settings
 from storage.store import Store
@@ -24,6 +25,7 @@ def all_commands(public_url: str | None = None) -> list[Command]:
         *catalog_commands(),
         calendar_command(public_url),
         *reminder_commands(),
+        *language_commands(),
         *admin_commands(),
     ]
 
@@ -45,4 +47,5 @@ async def open_core(
         zone=settings.zone,
         admins=settings.admins,
         keep_answers=settings.fanbot_keep_answers,
+        language=settings.fanbot_language,
     )

@@ -7,8 +7,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.i18n import Translator
 from bot.replies import Reply
 from bot.text import MAX_INPUT
+
+
+def param_name(tr: Translator, name: str) -> str:
+    """A parameter's name in a language (msgctxt "param"): Discord's option name, usage lines."""
+    return tr.pgettext("param", name)
+
+
+def command_name(tr: Translator, name: str) -> str:
+    """A command's name in a language (msgctxt "command"): Discord's localized slash name."""
+    return tr.pgettext("command", name)
 
 
 class ParamKind(StrEnum):
@@ -45,11 +56,15 @@ class Param:
     maximum: int | None = None
     max_length: int = MAX_INPUT
     suggest: str | None = None  # what autocomplete offers: "subjects" or None
-    help_ko: str | None = None
 
     @property
     def metavar(self) -> str:
-        name = self.name.upper() + ("…" if self.many else "")
+        return self.metavar_in(None)
+
+    def metavar_in(self, tr: Translator | None) -> str:
+        """WHO, [DATE], SUBJECTS… in the reader's language (the option's translated name)."""
+        label = self.name if tr is None else param_name(tr, self.name)
+        name = label.upper() + ("…" if self.many else "")
         return name if self.required else f"[{name}]"
 
 
@@ -69,8 +84,6 @@ class Command:
     params: tuple[Param, ...]
     handler: Handler
     allowed: frozenset[Role] = EVERYONE
-    help_ko: str | None = None
-    name_ko: str | None = None
     in_private: bool = True  # usable in a private chat / DM
     writes: bool = False
     # Many fields to fill: Discord opens a modal form, Telegram asks for each missing one in turn.
@@ -84,7 +97,11 @@ class Command:
 
     @property
     def usage(self) -> str:
-        return " ".join([f"/{self.name}", *(p.metavar for p in self.params)])
+        return self.usage_in(None)
+
+    def usage_in(self, tr: Translator | None) -> str:
+        """'/milestone WHO…' with the parameters named in the reader's language."""
+        return " ".join([f"/{self.name}", *(p.metavar_in(tr) for p in self.params)])
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

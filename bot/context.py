@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.commands import Role
+from bot.i18n import Translator, translator
 from storage.store import Store
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ class Caller:
     user_id: str
     name: str
     is_chat_admin: bool = False  # the adapter asks the platform; the core decides what it allows
+    # The person's platform language as the platform tags it (Discord's locale "ko", Telegram's
+    # language_code "ko-KR"), or None where it gives none; a chat's own choice comes first.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class Context:
     caller: Caller
     chat: Chat
     roles: frozenset[Role]
+    tr: Translator = field(default_factory=translator)  # the language this request answers in
+
+    @property
+    def language(self) -> str:
+        return self.tr.language
 
     @property
     def store(self) -> Store:

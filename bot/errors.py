@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.i18n import Translator
+
 
 class FanbotError(Exception):
-    """Bad input or a refused request. Adapters render `message` (and `usage`) in one place."""
+    """Bad input or a refused request. Adapters render `message` (and `usage`) in one place.
+
+    The message is an English msgid with `{placeholders}` filled from `params` when shown, so
+    the core translates it into the reader's language (`text`); `message` is the English.
+    """
 
     def __init__(
-        self, message: str, *, usage: str | None = None, suggestions: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        usage: str | None = None,
+        suggestions: tuple[str, ...] = (),
+        **params: Any,
     ):
-        super().__init__(message)
-        self.message = message
+        self.template = message
+        self.params = params
+        super().__init__(self.message)
         self.usage = usage
         self.suggestions = suggestions
+
+    @property
+    def message(self) -> str:
+        return self.template.format(**self.params) if self.params else self.template
+
+    def text(self, tr: Translator) -> str:
+        """The message in the reader's language (English where no translation exists)."""
+        translated = tr._(self.template)
+        return translated.format(**self.params) if self.params else translated
 
     def with_usage(self, usage: str) -> FanbotError:
         if self.usage is None:

@@ -8,8 +8,10 @@ from rapidfuzz import fuzz, process
 
 from bot.commands import Command, Param, ParamKind, declare
 from bot.context import Context
-from bot.dates import anniversary_in, human, ordinal
+from bot.dates import anniversary_in
 from bot.errors import FanbotError
+from bot.fact_text import detail_value, fact_text, local_names, names_of_facts, word
+from bot.i18n import N_, Translator
 from bot.names import FUZZY_CUTOFF, SUGGESTIONS, NameResolver
 from bot.replies import Field, Reply, ReplyBuilder
 from bot.text import shorten
@@ -24,30 +26,20 @@ WHO = Param(
     "a name in any form: V, Taehyung, 뷔; several as “V, IU”",
     many=True,
     suggest="subjects",
-    help_ko="이름 (V, 태형, 뷔)",
 )
+__all__ = ["fact_text", "fan_commands"]  # admin replies quote facts as fans read them
 
 
 def _kst_footer(ctx: Context) -> str:
-    zone = "KST (Asia/Seoul)" if ctx.zone.key == "Asia/Seoul" else ctx.zone.key
-    return f"Dates are {zone} calendar days."
+    return ctx.tr._("Dates are {zone} calendar days.").format(zone=ctx.tr.zone(ctx.zone.key))
 
 
-def fact_text(fact: Fact) -> str:
-    """The fact's sentence, plus the detail a fan would look for that it does not already say."""
-    text = fact.summary
-    extra: list[str] = []
-    if fact.kind is FactKind.MILESTONE:
-        extra.append(str(fact.detail("scope") or ""))
-    elif fact.kind is FactKind.RELEASE:
-        featured = fact.detail("featured") or []
-        names = [str(n) for n in featured if str(n).casefold() not in text.casefold()]
-        if names:
-            extra.append("feat. " + ", ".join(names))
-    for piece in extra:
-        if piece and piece.casefold() not in text.casefold():
-            text += f" — {piece}"
-    return text
+async def _lines(ctx: Context, b: ReplyBuilder, facts: list[Fact], prefix=None) -> None:
+    """Each fact as a cited line in the reader's language, its subjects by their local names."""
+    names = await names_of_facts(ctx.core.resolver, facts, ctx.language)
+    for fact in facts:
+        text = fact_text(fact, ctx.tr, names)
+        b.fact(fact, prefix(fact) + text if prefix else text)
 
 
 def _with_members(*subjects: Subject) -> list[int]:
@@ -60,22 +52,26 @@ def _with_members(*subjects: Subject) -> list[int]:
     return ids
 
 
-def _who(subjects: tuple[Subject, ...]) -> str:
+async def _who(ctx: Context, subjects: tuple[Subject, ...]) -> str:
+    names = await local_names(ctx.core.resolver, subjects, ctx.language)
     if len(subjects) == 1 and subjects[0].members:
-        return f"{subjects[0].name} and its members"
-    return ", ".join(s.name for s in subjects)
+        return ctx.tr._("{name} and its members").format(name=names[subjects[0].id])
+    return ctx.tr._(", ").join(names[s.id] for s in subjects)
 
 
-def _names(subjects: tuple[Subject, ...]) -> str:
-    return ", ".join(s.name for s in subjects)
+async def _names(ctx: Context, subjects: tuple[Subject, ...]) -> str:
+    names = await local_names(ctx.core.resolver, subjects, ctx.language)
+    return ctx.tr._(", ").join(names[s.id] for s in subjects)
 
 
-def _more(builder: ReplyBuilder, shown: int, total: int, hint: str) -> None:
+def _more(tr: Translator, builder: ReplyBuilder, shown: int, total: int, hint: str) -> None:
     """Say that a list was cut; `total` past `shown` + 1 is exact, shown + 1 means 'some'."""
     if total == shown + 1:
-        builder.footer = f"Showing the first {shown}. {hint}"
+        cut = tr._("Showing the first {shown}.").format(shown=tr.number(shown))
+        builder.footer = f"{cut} {tr._(hint)}"
     elif total > shown:
-        builder.footer = f"…and {total - shown:,} more. {hint}"
+        cut = tr._("…and {more} more.").format(more=tr.number(total - shown))
+        builder.footer = f"{cut} {tr._(hint)}"
 
 
 @declare(
@@ -84,16 +80,20 @@ def _more(builder: ReplyBuilder, shown: int, total: int, hint: str) -> None:
     Param("command", ParamKind.TEXT, "a command to explain", required=False),
 )
 async def help_command(ctx: Context, command: str | None = None) -> Reply:
+    tr = ctx.tr
     if command:
         found = ctx.core.registry.get((command.lstrip("/").split() or [""])[0])
         if found is None or not found.permits(ctx.roles):
-            raise FanbotError(f"There is no command /{shorten(command, 40)} for you.")
-        b = ReplyBuilder(title=found.usage)
-        b.line(found.help)
+            raise FanbotError(
+                N_("There is no command /{name} for you."), name=shorten(command, 40)
+            )
+        b = ReplyBuilder(title=found.usage_in(tr))
+        b.line(tr._(found.help))
         for p in found.params:
-            b.fields.append(Field(p.metavar, p.help))
+            b.fields.append(Field(p.metavar_in(tr), tr._(p.help)))
         return b.build()
-    return _command_list(ctx, ReplyBuilder(title="fanbot — releases, records and member status"))
+    title = tr._("fanbot — releases, records and member status")
+    return _command_list(ctx, ReplyBuilder(title=title))
 
 
 @declare(
@@ -109,19 +109,22 @@ async def help_command(ctx: Context, command: str | None = None) -> Reply:
 )
 async def start(ctx: Context, payload: str | None = None) -> Reply:
     """Telegram's first message from everyone who opens the bot (a deep link adds a payload)."""
-    b = ReplyBuilder(title="Welcome to fanbot")
+    b = ReplyBuilder(title=ctx.tr._("Welcome to fanbot"))
     b.line(
-        "Ask me about the releases, records and members' status of the artists you follow; "
-        "every answer shows its sources."
+        ctx.tr._(
+            "Ask me about the releases, records and members' status of the artists you follow; "
+            "every answer shows its sources."
+        )
     )
     return _command_list(ctx, b)
 
 
 def _command_list(ctx: Context, b: ReplyBuilder) -> Reply:
     """Every command the caller may use, with its usage and one-line help."""
+    tr = ctx.tr
     for c in ctx.core.visible_commands(ctx.roles):
-        b.line(f"{c.usage} — {c.help}")
-    b.footer = "Names work in any form: V, Taehyung, 뷔. " + _kst_footer(ctx)
+        b.line(f"{c.usage_in(tr)} — {tr._(c.help)}")
+    b.footer = tr._("Names work in any form: V, Taehyung, 뷔.") + " " + _kst_footer(ctx)
     return b.build()
 
 
@@ -129,21 +132,23 @@ def _command_list(ctx: Context, b: ReplyBuilder) -> Reply:
     "milestone",
     "Records and milestones of an artist, group or member",
     WHO,
-    help_ko="기록과 마일스톤",
-    name_ko="마일스톤",
     same_for_everyone=True,
 )
 async def milestone(ctx: Context, who: tuple[Subject, ...]) -> Reply:
+    tr = ctx.tr
     facts = await ctx.store.facts.facts_about(
         _with_members(*who), FactKind.MILESTONE, MAX_LINES + 1
     )
-    b = ReplyBuilder(title=f"Milestones of {_who(who)}")
-    for fact in facts[:MAX_LINES]:
-        b.fact(fact, fact_text(fact))
+    b = ReplyBuilder(title=tr._("Milestones of {who}").format(who=await _who(ctx, who)))
+    await _lines(ctx, b, facts[:MAX_LINES])
     if not facts:
-        names = _names(who)
-        b.line(f"No milestones recorded for {names} yet. Try /release {names} or /status {names}.")
-    _more(b, MAX_LINES, len(facts), "Narrow it with /search.")
+        names = await _names(ctx, who)
+        b.line(
+            tr._(
+                "No milestones recorded for {names} yet. Try /release {names} or /status {names}."
+            ).format(names=names)
+        )
+    _more(tr, b, MAX_LINES, len(facts), N_("Narrow it with /search."))
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
 
@@ -156,22 +161,21 @@ async def milestone(ctx: Context, who: tuple[Subject, ...]) -> Reply:
         ParamKind.TEXT,
         "a name (IU, 뷔) or a title (Love wins all)",
         suggest="subjects",
-        help_ko="이름 또는 제목",
     ),
-    help_ko="발매",
-    name_ko="발매",
     same_for_everyone=True,
 )
 async def release(ctx: Context, who_or_title: str) -> Reply:
+    tr = ctx.tr
     resolver = ctx.core.resolver
     subjects = await _each_named(resolver, who_or_title)
     if subjects:
         facts = await ctx.store.facts.facts_about(
             _with_members(*subjects), FactKind.RELEASE, MAX_LINES + 1
         )
-        b = ReplyBuilder(title=f"Releases of {_who(subjects)}")
+        b = ReplyBuilder(title=tr._("Releases of {who}").format(who=await _who(ctx, subjects)))
         if not facts:
-            b.line(f"No releases recorded for {_names(subjects)} yet.")
+            names = await _names(ctx, subjects)
+            b.line(tr._("No releases recorded for {names} yet.").format(names=names))
     else:
         facts = await ctx.store.facts.facts_with_release_title(who_or_title, MAX_LINES + 1)
         if not facts:
@@ -180,13 +184,13 @@ async def release(ctx: Context, who_or_title: str) -> Reply:
             titles = _similar(who_or_title, await ctx.store.facts.release_titles())
             labels = await resolver.suggest_labels(who_or_title)
             raise FanbotError(
-                f"I know no release or artist called “{shorten(who_or_title, 60)}”.",
+                N_("I know no release or artist called “{name}”."),
                 suggestions=tuple([*titles, *labels][:SUGGESTIONS]),
+                name=shorten(who_or_title, 60),
             )
-        b = ReplyBuilder(title=f"Releases: {shorten(who_or_title, 80)}")
-    for fact in facts[:MAX_LINES]:
-        b.fact(fact, fact_text(fact))
-    _more(b, MAX_LINES, len(facts), "Narrow it with /search.")
+        b = ReplyBuilder(title=tr._("Releases: {title}").format(title=shorten(who_or_title, 80)))
+    await _lines(ctx, b, facts[:MAX_LINES])
+    _more(tr, b, MAX_LINES, len(facts), N_("Narrow it with /search."))
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
 
@@ -213,34 +217,36 @@ def _similar(text: str, titles: list[str], limit: int = 3) -> list[str]:
     return [title for _folded, _score, title in hits]
 
 
-def status_text(fact: Fact, today: dt.date) -> str:
-    state = str(fact.detail("state") or fact.summary)
+def status_text(fact: Fact, today: dt.date, tr: Translator) -> str:
+    state = word(tr, "state", str(fact.detail("state") or fact.summary))
     back = _back_on(fact, today)
     if back is not None:  # the expected end has come: active again from that day
-        return f"active again since {human(PartialDate.of(back))} (after {state})"
-    parts = [state + _when_seen(fact)]
+        return tr._("active again since {date} (after {state})").format(
+            date=tr.date(PartialDate.of(back)), state=state
+        )
+    parts = [state + _when_seen(fact, tr)]
     if fact.detail("unit"):
         parts.append(str(fact.detail("unit")))
     honours = fact.detail("honours") or []
     if honours:
-        parts.append("honours: " + ", ".join(str(h) for h in honours))
+        parts.append(tr._("honours: {list}").format(list=", ".join(str(h) for h in honours)))
     until = fact.detail("until")
     if until:
         try:
             until_date = PartialDate.parse(str(until))
-            parts.append("expected back " + human(until_date))
+            parts.append(tr._("expected back {date}").format(date=tr.date(until_date)))
         except ValueError:
-            parts.append(f"until {until}")
+            parts.append(tr._("until {date}").format(date=until))
     if fact.detail("note"):
         parts.append(str(fact.detail("note")))
-    return "; ".join(parts)
+    return tr._("; ").join(parts)
 
 
-def _when_seen(fact: Fact) -> str:
+def _when_seen(fact: Fact, tr: Translator) -> str:
     """ " since 1 June 2026" for a known start; " as of …" for the day a source saw it."""
-    for name, label in (("since", "since"), ("as_of", "as of")):
+    for name, label in (("since", N_(" since {date}")), ("as_of", N_(" as of {date}"))):
         try:
-            return f" {label} {human(PartialDate.parse(str(fact.detail(name))))}"
+            return tr._(label).format(date=tr.date(PartialDate.parse(str(fact.detail(name)))))
         except ValueError:
             continue
     return ""
@@ -259,59 +265,64 @@ def _back_on(fact: Fact, today: dt.date) -> dt.date | None:
     "status",
     "What a member is doing now: active, military service, hiatus",
     WHO,
-    help_ko="현재 활동 상태",
-    name_ko="상태",
     same_for_everyone=True,
 )
 async def status(ctx: Context, who: tuple[Subject, ...]) -> Reply:
+    tr = ctx.tr
     ids = _with_members(*who)
     facts = await ctx.store.facts.latest_about(ids, FactKind.STATUS)
-    names = {s.id: s.name for subject in who for s in (subject, *subject.members)}
+    family = [s for subject in who for s in (subject, *subject.members)]
+    names = await local_names(ctx.core.resolver, family, ctx.language)
     latest: dict[int, Fact] = {}
     for fact in facts:  # newest first: the first seen per subject is its current status
         for ref in fact.subjects:
             if ref.id in names and ref.id not in latest:
                 latest[ref.id] = fact
-    b = ReplyBuilder(title=f"Status of {_who(who)}")
+    b = ReplyBuilder(title=tr._("Status of {who}").format(who=await _who(ctx, who)))
     today = ctx.today()
     for sid in ids[:MAX_LINES]:
         fact = latest.get(sid)
         if fact is not None:
-            b.fact(fact, f"{names[sid]}: {status_text(fact, today)}")
+            b.fact(fact, f"{names[sid]}: {status_text(fact, today, tr)}")
     for subject in who:
-        family = {subject.id, *(m.id for m in subject.members)}
-        if not family & latest.keys():
-            members = " or its members" if subject.members else ""
-            b.line(f"No status recorded for {subject.name}{members} yet.")
+        kin = {subject.id, *(m.id for m in subject.members)}
+        if not kin & latest.keys():
+            none = (
+                N_("No status recorded for {name} or its members yet.")
+                if subject.members
+                else N_("No status recorded for {name} yet.")
+            )
+            b.line(tr._(none).format(name=names[subject.id]))
     b.footer = _kst_footer(ctx)
     return b.build()
 
 
-def _anniversary_lines(b: ReplyBuilder, facts: list[Fact], on: dt.date) -> None:
-    for fact in facts:
-        years = on.year - fact.date.year
-        b.fact(fact, f"{ordinal(years)} anniversary: {fact_text(fact)}")
+async def _anniversary_lines(ctx: Context, b: ReplyBuilder, facts: list[Fact], on: dt.date) -> None:
+    await _lines(ctx, b, facts, lambda f: ctx.tr.anniversary(on.year - f.date.year) + ": ")
 
 
 @declare(
     "today",
     "On this day: anniversaries of dated facts",
     Param("date", ParamKind.DATE, "a day like 2025-01-24 (default: today in KST)", required=False),
-    help_ko="오늘의 기념일",
-    name_ko="오늘",
     same_for_everyone=True,
 )
 async def today(ctx: Context, date: dt.date | None = None) -> Reply:
+    tr = ctx.tr
     on = date or ctx.today()
     month_days = [(on.month, on.day)]
     if anniversary_in(PartialDate(2000, 2, 29), on.year) == on and on.day == 28:
         month_days.append((2, 29))  # 29 February is remembered on the 28th in common years
     facts, total = await ctx.store.facts.facts_on_month_days(month_days, on.year, MAX_LINES)
-    b = ReplyBuilder(title=f"On this day, {human(PartialDate.of(on))}")
-    _anniversary_lines(b, facts, on)
+    b = ReplyBuilder(title=tr._("On this day, {date}").format(date=tr.date(PartialDate.of(on))))
+    await _anniversary_lines(ctx, b, facts, on)
     if not facts:
-        b.line(f"Nothing recorded happened on {human(PartialDate.of(on))[:-5]} in earlier years.")
-    _more(b, len(facts), total, "See /search for more.")
+        b.line(
+            tr._("Nothing recorded happened on {day} in earlier years.").format(
+                day=tr.month_day(on)
+            )
+        )
+    _more(tr, b, len(facts), total, N_("See /search for more."))
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
 
@@ -327,23 +338,27 @@ async def today(ctx: Context, date: dt.date | None = None) -> Reply:
         minimum=1,
         maximum=366,
     ),
-    help_ko="다가오는 기념일",
-    name_ko="예정",
     same_for_everyone=True,
 )
 async def upcoming(ctx: Context, days: int = 7) -> Reply:
+    tr = ctx.tr
     start = ctx.today()
     entries = await coming_up(ctx.store.facts, start, start + dt.timedelta(days=days - 1))
-    b = ReplyBuilder(title=f"Coming up in the next {days} day{'s' if days != 1 else ''}")
+    names = await names_of_facts(ctx.core.resolver, [e[2] for e in entries], ctx.language)
+    title = tr.ngettext(
+        "Coming up in the next {n} day", "Coming up in the next {n} days", days
+    ).format(n=tr.number(days))
+    b = ReplyBuilder(title=title)
     for when, years, fact in entries[:MAX_LINES]:
         if years:
-            text = f"{ordinal(years)} anniversary: {fact_text(fact)}"
+            label = tr.anniversary(years)
         else:
-            text = f"{'D-day' if when == start else f'D-{(when - start).days}'}: {fact_text(fact)}"
+            label = tr._("D-day") if when == start else f"D-{(when - start).days}"
+        text = f"{label}: {fact_text(fact, tr, names)}"
         b.fact(fact, text, when=PartialDate.of(when))
     if not entries:
-        b.line("Nothing recorded falls in these days.")
-    _more(b, MAX_LINES, len(entries), "Ask for fewer days.")
+        b.line(tr._("Nothing recorded falls in these days."))
+    _more(tr, b, MAX_LINES, len(entries), N_("Ask for fewer days."))
     b.footer = b.footer or _kst_footer(ctx)
     return b.build()
 
@@ -374,17 +389,15 @@ async def coming_up(
     "search",
     "Search every fact for words",
     Param("text", ParamKind.TEXT, "words to look for, e.g. Instagram likes", max_length=200),
-    help_ko="검색",
-    name_ko="검색",
     same_for_everyone=True,
 )
 async def search(ctx: Context, text: str) -> Reply:
+    tr = ctx.tr
     facts = await ctx.store.facts.search(text, MAX_LINES)
-    b = ReplyBuilder(title=f"Search: {shorten(text, 80)}")
-    for fact in facts:
-        b.fact(fact, fact_text(fact))
+    b = ReplyBuilder(title=tr._("Search: {text}").format(text=shorten(text, 80)))
+    await _lines(ctx, b, facts)
     if not facts:
-        b.line("No fact matches every one of those words. Try fewer words, or a name.")
+        b.line(tr._("No fact matches every one of those words. Try fewer words, or a name."))
     b.footer = _kst_footer(ctx)
     return b.build()
 
@@ -393,17 +406,18 @@ async def search(ctx: Context, text: str) -> Reply:
     "sources",
     "A fact in full, with every source",
     Param("fact", ParamKind.FACT, "the fact's number, as in #12"),
-    help_ko="출처",
-    name_ko="출처",
     same_for_everyone=True,
 )
 async def sources(ctx: Context, fact: Fact) -> Reply:
-    b = ReplyBuilder(title=f"Fact #{fact.id}: {fact.kind.value}")
-    b.fact(fact, fact_text(fact))
-    b.fields.append(Field("About", ", ".join(s.name for s in fact.subjects)))
+    tr = ctx.tr
+    kind = tr.pgettext("fact kind", fact.kind.value)
+    b = ReplyBuilder(title=tr._("Fact #{id}: {kind}").format(id=fact.id, kind=kind))
+    await _lines(ctx, b, [fact])
+    names = await names_of_facts(ctx.core.resolver, [fact], ctx.language)
+    b.fields.append(Field(tr._("About"), tr._(", ").join(names[s.id] for s in fact.subjects)))
     for name, value in fact.details.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        b.fields.append(Field(name.replace("_", " ").capitalize(), shown))
+        label = tr.pgettext("detail", name.replace("_", " ").capitalize())
+        b.fields.append(Field(label, detail_value(tr, name, value)))
     b.footer = _kst_footer(ctx)
     return b.build()
 

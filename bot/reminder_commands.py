@@ -14,6 +14,7 @@ from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.dates import human
 from bot.errors import FanbotError
+from bot.language_command import describe as describe_language
 from bot.reminders.digest import day_items, digest
 from bot.reminders.runner import expand, zone_label
 from bot.reminders.timing import next_due
@@ -67,8 +68,6 @@ async def _describe(ctx: Context, sub: Subscription) -> list[str]:
     ),
     allowed=CHAT_ADMINS,
     writes=True,
-    help_ko="매일 기념일 알림 구독",
-    name_ko="구독",
 )
 async def subscribe(
     ctx: Context,
@@ -98,8 +97,6 @@ async def subscribe(
 @declare(
     "subscriptions",
     "This chat's daily reminders: when, in which time zone, about whom",
-    help_ko="이 채팅의 알림 구독",
-    name_ko="구독목록",
 )
 async def subscriptions(ctx: Context) -> Reply:
     sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)
@@ -109,7 +106,13 @@ async def subscriptions(ctx: Context) -> Reply:
     else:
         for line in await _describe(ctx, sub):
             b.line(line)
+    chosen = await ctx.core.watch.chat_language(*_where(ctx))
+    b.line(describe_language(ctx.tr, chosen, ctx.core.language))
     return b.build()
+
+
+def _where(ctx: Context) -> tuple[str, str]:
+    return ctx.chat.platform, ctx.chat.id
 
 
 @declare(
@@ -117,8 +120,6 @@ async def subscriptions(ctx: Context) -> Reply:
     "Stop this chat's daily reminders",
     allowed=CHAT_ADMINS,
     writes=True,
-    help_ko="알림 구독 해지",
-    name_ko="구독해지",
 )
 async def unsubscribe(ctx: Context) -> Reply:
     if not await ctx.store.subscriptions.remove(ctx.chat.platform, ctx.chat.id):
@@ -132,8 +133,6 @@ async def unsubscribe(ctx: Context) -> Reply:
     "preview",
     "What this chat's daily post would say on a day",
     Param("date", ParamKind.DATE, "a day like 2025-01-24 (default: today)", required=False),
-    help_ko="알림 미리보기",
-    name_ko="미리보기",
 )
 async def preview(ctx: Context, date: dt.date | None = None) -> Reply:
     sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.dates import human
+from bot.i18n import Translator, translator
 from storage.models import Fact, PartialDate, Source
 
 
@@ -40,6 +40,7 @@ class Reply:
     usage: str | None = None
     # Errors and help are shown only to the caller where a platform can (Discord ephemeral).
     private: bool = False
+    language: str | None = None  # the reader's (the core fills it in): labels, dates
 
 
 @dataclass
@@ -51,6 +52,7 @@ class ReplyBuilder:
     fields: list[Field] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     footer: str | None = None
+    language: str | None = None  # None: the request's language, which the core fills in
     _numbers: dict[Source, int] = field(default_factory=dict, repr=False)
 
     def cite(self, sources: tuple[Source, ...]) -> tuple[int, ...]:
@@ -80,14 +82,30 @@ class ReplyBuilder:
             fields=tuple(self.fields),
             sources=tuple(self.sources),
             footer=self.footer,
+            language=self.language,
         )
 
 
-def error_reply(message: str, usage: str | None = None, suggestions: tuple[str, ...] = ()) -> Reply:
+def error_reply(
+    message: str,
+    usage: str | None = None,
+    suggestions: tuple[str, ...] = (),
+    *,
+    tr: Translator | None = None,
+) -> Reply:
+    """An error as a reply; `message` is already in the reader's language (`tr`)."""
+    tr = tr or translator()
     lines = [Line(message)]
     if suggestions:
-        lines.append(Line("Did you mean: " + ", ".join(suggestions) + "?"))
-    return Reply(title="Sorry", lines=tuple(lines), error=True, usage=usage, private=True)
+        lines.append(Line(tr._("Did you mean: {list}?").format(list=", ".join(suggestions))))
+    return Reply(
+        title=tr._("Sorry"),
+        lines=tuple(lines),
+        error=True,
+        usage=usage,
+        private=True,
+        language=tr.language,
+    )
 
 
 def source_text(source: Source) -> str:
@@ -100,12 +118,15 @@ def source_text(source: Source) -> str:
     return f"{text} <{source.url}>" if source.url else text
 
 
-def plain_blocks(reply: Reply, when: Callable[[PartialDate], str] = human) -> list[str]:
+def plain_blocks(reply: Reply, when: Callable[[PartialDate], str] | None = None) -> list[str]:
     """The reply as plain-text blocks (title, lines, fields, sources, footer) for any renderer.
 
-    `when` formats a date; escaping for a markup language is the caller's job, applied to
-    each block, which is why blocks are returned rather than one string.
+    `when` formats a date (default: the reply's language's); escaping for a markup language is
+    the caller's job, applied to each block, which is why blocks are returned rather than one
+    string.
     """
+    tr = translator(reply.language)
+    when = when or tr.date
     blocks = [reply.title]
     for line in reply.lines:
         text = line.text
@@ -118,9 +139,9 @@ def plain_blocks(reply: Reply, when: Callable[[PartialDate], str] = human) -> li
         blocks.append(text)
     blocks += [f"{f.name}: {f.value}" for f in reply.fields]
     if reply.usage:
-        blocks.append(f"Usage: {reply.usage}")
+        blocks.append(tr._("Usage: {usage}").format(usage=reply.usage))
     if reply.sources:
-        blocks.append("Sources:")
+        blocks.append(tr._("Sources:"))
         blocks += [f"[{i}] {source_text(s)}" for i, s in enumerate(reply.sources, 1)]
     if reply.footer:
         blocks.append(reply.footer)

@@ -16,6 +16,8 @@ from dotenv.parser import Binding, parse_stream
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import LANGUAGES, normalize
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(".env")  # in the working directory, like a relative FANBOT_DB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     fanbot_seeds: Path = Field(default_factory=packaged_seeds, description="seed YAML folder")
     fanbot_timezone: str = Field("Asia/Seoul", description="the fandom's clock for dates")
     fanbot_log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    fanbot_language: str = Field(
+        "en", description="replies where neither the chat nor the person chose: en or ko"
+    )
     fanbot_admins: str = Field("", description="bot admins: platform:user_id, comma-separated")
     fanbot_reminder_grace_hours: float = Field(
         6.0, ge=0, le=48, description="how late a missed daily post may still go out"
@@ -109,6 +114,14 @@ class Settings(BaseSettings):
         if not value.is_dir():
             raise ValueError(f"{value} is not a folder of seed files")
         return value
+
+    @field_validator("fanbot_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        language = normalize(value)
+        if language is None:
+            raise ValueError(f"unknown language {value!r}; use one of {', '.join(LANGUAGES)}")
+        return language
 
     @field_validator("fanbot_log_level")
     @classmethod

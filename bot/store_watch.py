@@ -29,6 +29,7 @@ class StoreWatch:
         self._editors: frozenset[tuple[str, str]] | None = None
         self.asked = 0  # answers looked up, and how many of them were kept (the hit rate)
         self.kept_hits = 0
+        self._languages: dict[tuple[str, str], str] | None = None
 
     def check(self) -> int:
         """Forget everything kept if the store changed; returns the version seen."""
@@ -43,6 +44,7 @@ class StoreWatch:
             self._local_commits = self._store.db.commits
             self._answers.clear()
             self._editors = None
+            self._languages = None
         return version
 
     @property
@@ -76,3 +78,9 @@ class StoreWatch:
                 (e.platform, e.user_id) for e in await self._store.editors.all()
             )
         return self._editors
+
+    async def chat_language(self, platform: str, chat_id: str) -> str | None:
+        """The language a chat chose with /language, or None; call after `check`."""
+        if self._languages is None:
+            self._languages = await self._store.chats.languages()
+        return self._languages.get((platform, chat_id))

@@ -19,6 +19,7 @@ class ChatRecord:
     title: str | None
     active: bool
     inactive_reason: str | None = None
+    language: str | None = None  # the chat's choice (/language); None: each person's own
 
 
 def _record(row) -> ChatRecord:
@@ -30,6 +31,7 @@ def _record(row) -> ChatRecord:
         title=row["title"],
         active=bool(row["active"]),
         inactive_reason=row["inactive_reason"],
+        language=row["language"],
     )
 
 
@@ -91,3 +93,25 @@ class ChatStore:
                 (reason, platform, chat_id),
             )
         log.info("%s chat %s is inactive: %s", platform, chat_id, reason)
+
+    async def set_language(
+        self, platform: str, chat_id: str, language: str | None, kind: str, title: str | None
+    ) -> ChatRecord:
+        """Set (or with None clear) the chat's language, creating its row if it is new."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chats(platform, chat_id, kind, title, language) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(platform, chat_id) DO UPDATE SET language = excluded.language,"
+                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (platform, chat_id, kind, title, language),
+            )
+        record = await self.get(platform, chat_id)
+        assert record is not None
+        return record
+
+    async def languages(self) -> dict[tuple[str, str], str]:
+        """Every chat's chosen language, by (platform, chat_id): chats that chose one are few."""
+        rows = await self.db.fetchall(
+            "SELECT platform, chat_id, language FROM chats WHERE language IS NOT NULL"
+        )
+        return {(r["platform"], r["chat_id"]): r["language"] for r in rows}

@@ -146,7 +146,7 @@ class SubjectBook:
                 slug,
                 name,
                 SubjectKind(kind),
-                tuple(sorted(self._aliases.get(subject_id, ()))),
+                tuple(self._aliases.get(subject_id, ())),  # as given: see local_name
                 tuple(self.groups.get(subject_id, ())),
                 tuple(members),
             )
@@ -180,7 +180,10 @@ class FactStore:
 
     async def name_book(self) -> tuple[list[AliasEntry], SubjectBook]:
         """Every alias and every subject: what the name resolver keeps in memory."""
-        alias_rows = list(await self.db.fetchall("SELECT subject_id, alias, norm FROM aliases"))
+        # In the order they were given: a subject's first alias in a script is its name there.
+        alias_rows = list(
+            await self.db.fetchall("SELECT subject_id, alias, norm FROM aliases ORDER BY rowid")
+        )
         book = await self._book(None, alias_rows)
         return [AliasEntry(r[0], r[1], r[2]) for r in alias_rows], book
 
@@ -196,7 +199,9 @@ class FactStore:
         )
         if alias_rows is None:
             alias_rows = await self.db.fetchall(
-                "SELECT subject_id, alias FROM aliases" + only(f" WHERE subject_id IN ({ph})"),
+                "SELECT subject_id, alias FROM aliases"
+                + only(f" WHERE subject_id IN ({ph})")
+                + " ORDER BY rowid",
                 params,
             )
         membership_rows = await self.db.fetchall(

@@ -13,7 +13,7 @@ _SELECT = """
 SELECT s.id, s.at_time, s.zone, s.subjects, s.active, s.created_by, s.owed_from,
        coalesce(s.inactive_reason, CASE WHEN c.active = 0 THEN c.inactive_reason END)
          AS inactive_reason,
-       c.platform, c.chat_id, c.title, c.active AS chat_active
+       c.platform, c.chat_id, c.title, c.active AS chat_active, c.language
 FROM subscriptions s JOIN chats c ON c.id = s.chat_ref
 """
 
@@ -32,6 +32,7 @@ class Subscription:
     inactive_reason: str | None = None
     # Days due before this instant are not owed: it was made (or last changed) then.
     owed_from: dt.datetime | None = None
+    language: str | None = None  # the chat's choice (/language); None: FANBOT_LANGUAGE
 
 
 def _instant(text: str | None) -> dt.datetime | None:
@@ -57,6 +58,7 @@ def _subscription(row) -> Subscription:
         chat_title=row["title"],
         inactive_reason=row["inactive_reason"],
         owed_from=_instant(row["owed_from"]),
+        language=row["language"],
     )
 
 

@@ -216,8 +216,9 @@ async def test_sync_registers_every_declared_command(
     synced = {c["name"]: c for c in emu.global_commands}
     assert set(synced) == {c.name for c in core.registry.listed()}  # /start is Telegram's
     milestone = synced["milestone"]
-    assert milestone["name_localizations"] == {"ko": "마일스톤"}
-    assert milestone["description_localizations"] == {"ko": "기록과 마일스톤"}
+    # Korean from the catalogue (bot/locale/ko), through the translator at sync.
+    assert milestone["name_localizations"] == {"ko": "기록"}
+    assert milestone["description_localizations"] == {"ko": "아티스트, 그룹, 멤버의 기록"}
     who = milestone["options"][0]
     assert (who["name"], who["type"], who["required"], who["autocomplete"]) == (
         "who",
@@ -225,7 +226,10 @@ async def test_sync_registers_every_declared_command(
         True,
         True,
     )
-    assert who["description_localizations"] == {"ko": "이름 (V, 태형, 뷔)"}
+    assert who["name_localizations"] == {"ko": "누구"}
+    assert who["description_localizations"] == {
+        "ko": "어떤 형태의 이름이든: V, 태형, 뷔. 여럿은 “뷔, 아이유”처럼"
+    }
     days = synced["upcoming"]["options"][0]
     assert (days["type"], days["min_value"], days["max_value"], days["required"]) == (
         4,

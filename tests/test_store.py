@@ -231,6 +231,7 @@ async def test_a_store_from_before_the_kept_copies_is_filled_in_on_open(tmp_path
         # ... and 0011's catalogue.
         conn.execute("DROP TABLE subject_mbids")
         conn.execute("DROP TABLE catalog_followed")
+        conn.execute("ALTER TABLE chats DROP COLUMN language")  # ... and 0030's
         conn.execute("PRAGMA user_version = 7")
     conn.close()
     async with await Store.open(path) as again:

@@ -40,7 +40,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
     from adapters.discord.interactions import Responder
     from adapters.discord.service import new_client, point_at_proxies
-    from adapters.discord.tree import DeclaredTranslations, build_tree
+    from adapters.discord.tree import CatalogueTranslator, build_tree
     from bot.app import open_core
 
     if settings.discord_token is None:
@@ -51,7 +51,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     client = new_client(settings)
     try:
         tree = build_tree(client, core, Responder(core))
-        await tree.set_translator(DeclaredTranslations())
+        await tree.set_translator(CatalogueTranslator())
         guild = discord.Object(args.guild) if args.guild else None
         if guild is not None:
             tree.copy_global_to(guild=guild)

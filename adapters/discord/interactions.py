@@ -38,6 +38,7 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         user_id=str(interaction.user.id),
         name=interaction.user.display_name,
         is_chat_admin=in_guild and interaction.permissions.manage_guild,
+        language=interaction.locale.value,  # the person's client language: "ko", "en-US"
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.dates import human
+from bot.i18n import Translator, translator
 from bot.replies import Line, Reply, source_text
 from bot.text import shorten, split_pages
 
@@ -36,10 +36,10 @@ def escape(text: str) -> str:
     return text.replace("<#", "<\u200b#")
 
 
-def _line_text(line: Line) -> str:
+def _line_text(line: Line, tr: Translator) -> str:
     text = escape(line.text)
     if line.when is not None:
-        text = f"{human(line.when)} · {text}"
+        text = f"{tr.date(line.when)} · {text}"
     if line.fact_id is not None:
         text += f" (#{line.fact_id})"
     if line.refs:
@@ -55,7 +55,9 @@ def _fields(reply: Reply) -> list[tuple[str, str]]:
         value = escape(field.value).strip() or "—"
         parts = split_pages([value], FIELD_VALUE_MAX)
         for i, part in enumerate(parts):
-            label = name if i == 0 else f"{name} (continued)"
+            label = name if i == 0 else translator(reply.language)._("{name} (continued)").format(
+                name=name
+            )
             out.append((shorten(label, FIELD_NAME_MAX), part))
     return out
 
@@ -66,7 +68,8 @@ def _footer(reply: Reply, refs: set[int], first: bool) -> str:
     parts = [
         f"[{n}] {source_text(reply.sources[n - 1])}" for n in numbers if 0 < n <= len(reply.sources)
     ]
-    text = ("Sources: " + " · ".join(parts)) if parts else ""
+    sources = translator(reply.language)._("Sources: {list}")
+    text = sources.format(list=" · ".join(parts)) if parts else ""
     if reply.footer:
         text = f"{text}\n{reply.footer}" if text else reply.footer
     return shorten(text, FOOTER_MAX)
@@ -74,9 +77,10 @@ def _footer(reply: Reply, refs: set[int], first: bool) -> str:
 
 def _describe(reply: Reply) -> list[tuple[str, set[int]]]:
     """Description pages and the source numbers each cites; an overlong line is cut in pieces."""
-    items = [(_line_text(line), set(line.refs)) for line in reply.lines]
+    tr = translator(reply.language)
+    items = [(_line_text(line, tr), set(line.refs)) for line in reply.lines]
     if reply.usage:
-        items.append((f"Usage: {escape(reply.usage)}", set()))
+        items.append((tr._("Usage: {usage}").format(usage=escape(reply.usage)), set()))
     pages: list[tuple[str, set[int]]] = []
     for block, refs in items:
         for piece in split_pages([block], DESCRIPTION_BUDGET):

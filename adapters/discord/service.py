@@ -19,7 +19,7 @@ import yarl
 
 from adapters.discord.interactions import DEFER_AFTER, Responder
 from adapters.discord.notifier import DiscordNotifier
-from adapters.discord.tree import DeclaredTranslations, FanbotTree, build_tree
+from adapters.discord.tree import CatalogueTranslator, FanbotTree, build_tree
 from adapters.lifecycle import TokenRefused
 from bot.core import Core
 from bot.settings import Settings
@@ -85,7 +85,7 @@ class DiscordService:
     async def start(self) -> None:
         """Log in and connect in the background; returns once the gateway session is ready."""
         point_at_proxies(self.settings)
-        await self.tree.set_translator(DeclaredTranslations())
+        await self.tree.set_translator(CatalogueTranslator())
         assert self.settings.discord_token is not None
         try:
             await self.client.login(self.settings.discord_token.get_secret_value())

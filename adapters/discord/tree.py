@@ -2,8 +2,8 @@
 
 Each core Command becomes an `app_commands.Command` whose callback signature is synthesized
 from its Params, so discord.py's own machinery builds the option payloads (types, ranges,
-choices, autocomplete) and parses what Discord sends back. Korean names and descriptions ride
-on `locale_str` extras and reach Discord through `DeclaredTranslations` at sync time.
+choices, autocomplete) and parses what Discord sends back. Names and descriptions in other
+languages come from the message catalogues (bot/locale) through `CatalogueTranslator` at sync.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from adapters.discord.forms import CommandForm, fits_a_form
 from adapters.discord.interactions import Responder
 from bot.commands import EVERYONE, Command, Param, ParamKind, Role
 from bot.core import Core
+from bot.i18n import SOURCE_LANGUAGE, normalize, translator
 from bot.replies import error_reply
 from bot.text import shorten
 
@@ -30,8 +31,12 @@ STRING_OPTION_MAX = 6000  # Discord's max_length for a string option
 CHOICES_MAX = 25
 
 
-class DeclaredTranslations(app_commands.Translator):
-    """Localizations declared beside the English text (`locale_str(text, ko=...)`)."""
+class CatalogueTranslator(app_commands.Translator):
+    """Every command, option and choice in each language we have a catalogue for.
+
+    Names are looked up with their msgctxt ("command", "param", "choice") so a name and a
+    sentence that happen to match stay apart; descriptions are the help text's msgid.
+    """
 
     async def translate(
         self,
@@ -39,12 +44,29 @@ class DeclaredTranslations(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
-        return string.extras.get(locale.value)
+        return localized(string, locale.value)
 
 
-def _text(english: str, korean: str | None, limit: int = DESCRIPTION_MAX) -> locale_str:
-    extras = {"ko": shorten(korean, limit)} if korean else {}
-    return locale_str(shorten(english, limit) or "…", **extras)
+def localized(string: locale_str, locale: str) -> str | None:
+    """The text Discord shows in `locale`, or None where it is English (the default)."""
+    language = normalize(locale)
+    if language is None or language == SOURCE_LANGUAGE:
+        return None
+    tr = translator(language)
+    english = string.extras.get("english", string.message)
+    kind = string.extras.get("context")
+    text = tr.pgettext(kind, english) if kind else tr._(english)
+    if text == english:
+        return None
+    return text if kind else shorten(text, DESCRIPTION_MAX)
+
+
+def _text(english: str, limit: int = DESCRIPTION_MAX) -> locale_str:
+    return locale_str(shorten(english, limit) or "…", english=english)
+
+
+def _name(english: str, context: str) -> locale_str:
+    return locale_str(english, context=context)
 
 
 def _annotation(param: Param) -> Any:
@@ -96,13 +118,19 @@ def build_command(command: Command, responder: Responder) -> app_commands.Comman
                 default=inspect.Parameter.empty if param.required and not command.form else None,
             )
         )
-        descriptions[param.name] = _text(param.help, param.help_ko)
+        descriptions[param.name] = _text(param.help)
         if param.choices and len(param.choices) <= CHOICES_MAX:
-            choices[param.name] = [app_commands.Choice(name=c, value=c) for c in param.choices]
+            choices[param.name] = [
+                app_commands.Choice(name=_name(c, "choice"), value=c) for c in param.choices
+            ]
         elif param.suggest == "subjects" or param.choices:
             autocomplete[param.name] = _completer(responder, command, param.name)
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
+    # Options keep their English names and get a localized name per language at sync.
+    callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
+        p.name: _name(p.name, "param") for p in command.params
+    }
     callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
     callback.__discord_app_commands_param_autocomplete__ = autocomplete  # type: ignore[attr-defined]
     if guild_only(command):
@@ -110,11 +138,12 @@ def build_command(command: Command, responder: Responder) -> app_commands.Comman
     if Role.CHAT_ADMIN in command.allowed:
         # A hint for Discord's UI that server admins may override; the core checks every call.
         app_commands.default_permissions(manage_guild=True)(callback)
-    return app_commands.Command(
-        name=_text(command.name, command.name_ko, 32),
-        description=_text(command.help, command.help_ko),
+    built = app_commands.Command(
+        name=_name(command.name, "command"),
+        description=_text(command.help),
         callback=callback,
     )
+    return built
 
 
 def _completer(responder: Responder, command: Command, param: str) -> Any:

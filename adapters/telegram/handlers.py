@@ -140,7 +140,9 @@ class Handlers:
         step = await self.forms.answer((chat.id, user.id), message.text)
         if step is None:
             if chat.type == TgChat.PRIVATE:  # talking to the bot itself: say how to ask
-                await self._show(context, message, error_reply(TYPE_A_COMMAND))
+                caller = await self._caller(context, message, None)
+                tr = await self.core.translator_for(caller, chat_of(chat))
+                await self._show(context, message, error_reply(tr._(TYPE_A_COMMAND), tr=tr))
             return  # in a group, chatter is not for fanbot
         command = step.command if isinstance(step, Ready) else None
         caller = await self._caller(context, message, command)
@@ -156,6 +158,9 @@ class Handlers:
             platform="telegram",
             user_id=str(user.id if user else chat.id),
             name=(user.full_name if user else chat.title) or "someone",
+            # Telegram's IETF tag of the user's app language; absent for channels and some
+            # clients, when the chat's choice or FANBOT_LANGUAGE decides.
+            language=user.language_code if user else None,
             is_chat_admin=private
             or (
                 command is not None
@@ -276,7 +281,12 @@ class Handlers:
         text = query.query.strip()[:100]
         results = []
         if text:
-            caller = Caller("telegram", str(query.from_user.id), query.from_user.full_name)
+            caller = Caller(
+                "telegram",
+                str(query.from_user.id),
+                query.from_user.full_name,
+                language=query.from_user.language_code,
+            )
             where = Chat(platform="telegram", id=f"inline:{query.from_user.id}")
             for name in INLINE_COMMANDS:
                 if self.core.registry.get(name) is None:

@@ -37,7 +37,9 @@ from adapters.telegram.notifier import TelegramNotifier
 from adapters.telegram.send import Sleep
 from bot.commands import Command, Role
 from bot.core import Core
+from bot.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Translator, translator
 from bot.settings import Settings
+from bot.text import shorten
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +47,18 @@ OVERALL_PER_SECOND = 30  # Telegram's broadcast limit
 GROUP_PER_MINUTE = 20  # Telegram's limit for one group
 
 
-def menu(commands: list[Command], korean: bool = False) -> list[BotCommand]:
-    """Telegram's command menu: names as declared, the one-line help as description."""
-    out = []
-    for c in commands:
-        text = (c.help_ko if korean and c.help_ko else c.help)[:256]
-        out.append(BotCommand(c.name, text))
-    return out
+def menu(commands: list[Command], tr: Translator | None = None) -> list[BotCommand]:
+    """Telegram's command menu: names as declared, the one-line help (translated) as description."""
+    tr = tr or translator()
+    return [BotCommand(c.name, shorten(tr._(c.help), 256)) for c in commands]
+
+
+DESCRIPTION = N_(
+    "fanbot knows the releases, records and members' status of the artists you follow, "
+    "answers to any form of a name (V, Taehyung, 뷔) and shows the source of every claim. "
+    "Chat admins can subscribe a group to a daily anniversary digest."
+)
+SHORT_DESCRIPTION = N_("Releases, records and members' status of K-pop artists, with sources.")
 
 
 class TelegramService:
@@ -115,19 +122,24 @@ class TelegramService:
             c for c in listed if Role.CHAT_ADMIN in c.allowed and c not in everyone
         ]
         bot = self.app.bot
-        for korean in (False, True):
-            language = "ko" if korean else None
+        for language in LANGUAGES:
+            tr = translator(language)
+            code = None if language == SOURCE_LANGUAGE else language
             await bot.set_my_commands(
-                menu(everyone, korean), scope=BotCommandScopeDefault(), language_code=language
+                menu(everyone, tr), scope=BotCommandScopeDefault(), language_code=code
             )
             await bot.set_my_commands(
-                menu(admins, korean),
-                scope=BotCommandScopeAllChatAdministrators(),
-                language_code=language,
+                menu(admins, tr), scope=BotCommandScopeAllChatAdministrators(), language_code=code
             )
-        for platform, user_id in self.settings.admins:
-            if platform == "telegram" and user_id.lstrip("-").isdigit():
-                await bot.set_my_commands(menu(listed), scope=BotCommandScopeChat(int(user_id)))
+            for platform, user_id in self.settings.admins:
+                if platform == "telegram" and user_id.lstrip("-").isdigit():
+                    await bot.set_my_commands(
+                        menu(listed, tr),
+                        scope=BotCommandScopeChat(int(user_id)),
+                        language_code=code,
+                    )
+            await bot.set_my_description(tr._(DESCRIPTION), language_code=code)
+            await bot.set_my_short_description(tr._(SHORT_DESCRIPTION), language_code=code)
 
     async def start(self) -> None:
         app = self.app

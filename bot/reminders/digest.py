@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.dates import _is_leap, anniversary_years, day_number, human, ordinal
+from bot.dates import _is_leap, anniversary_years, day_number
+from bot.fact_text import local_name, sentence, word
+from bot.i18n import Translator, translator
 from bot.replies import Reply, ReplyBuilder
 from storage.facts import FactStore
 from storage.models import Fact, FactKind, PartialDate
+from storage.store import Store
 
 MAX_LINES = 50
 COUNTDOWNS = (100, 30, 7, 1, 0)  # D-100 … D-day
@@ -24,28 +27,45 @@ DAY_COUNTS = (*range(100, 1000, 100), *range(1000, 20001, 1000))
 COUNTED_KINDS = (FactKind.RELEASE, FactKind.STATUS, FactKind.EVENT)  # debuts, releases, enlistments
 
 
+Names = Mapping[int, str]  # subjects' names in the reader's language, by id
+Words = Callable[[Translator, Names], str]
+
+
 @dataclass(frozen=True)
 class Item:
+    """One thing the date means; its words are said in the reader's language (`say`)."""
+
     rank: int  # status changes, then D-day, countdowns, anniversaries, day counts
-    text: str
-    fact: Fact
+    words: Words = field(compare=False, repr=False)
+    fact: Fact = field(compare=True)
     when: PartialDate | None = None
+
+    def say(self, tr: Translator, names: Names | None = None) -> str:
+        return self.words(tr, names or {})
+
+    @property
+    def text(self) -> str:
+        """The English words (sorting, logs, the tests of the planner)."""
+        return self.say(translator())
 
     @property
     def subject_ids(self) -> frozenset[int]:
         return frozenset(s.id for s in self.fact.subjects)
 
 
-def _names(fact: Fact) -> str:
-    return ", ".join(s.name for s in fact.subjects) or "—"
+def _names(fact: Fact, tr: Translator, names: Names) -> str:
+    return tr._(", ").join(names.get(s.id, s.name) for s in fact.subjects) or "—"
 
 
-def _state(fact: Fact) -> str:
-    return str(fact.detail("state") or "their break")
+def _state(fact: Fact, tr: Translator) -> str:
+    state = fact.detail("state")
+    return word(tr, "state", str(state)) if state else tr._("their break")
 
 
-def _began(fact: Fact) -> str:
-    return f"{_names(fact)} began {_state(fact)}"
+def _began(fact: Fact, tr: Translator, names: Names) -> str:
+    return tr._("{names} began {state}").format(
+        names=_names(fact, tr, names), state=_state(fact, tr)
+    )
 
 
 def _until(fact: Fact) -> dt.date | None:
@@ -95,55 +115,123 @@ async def day_items(facts: FactStore, on: dt.date) -> DayItems:
     for fact in found:
         years = anniversary_years(fact.date, on)
         if years:
-            ago = "1 year ago today" if years == 1 else f"{years} years ago today"
-            what = _began(fact) if fact.kind is FactKind.STATUS else fact.summary
-            items.append(Item(3, f"{ago}: {what}", fact))
+            items.append(Item(3, _ago(years, fact), fact))
     # Day counts: the fact's own day is day 1. A status that has ended counts no more days.
     starts = {on - dt.timedelta(days=n - 1): n for n in DAY_COUNTS}
     for fact in await facts.facts_on_dates(sorted(starts)):
         n = day_number(fact.date, on)
         if fact.kind not in COUNTED_KINDS or n not in DAY_COUNTS:
             continue
-        th = f"{n:,}{ordinal(n)[-2:]}"
         if fact.kind is FactKind.STATUS:
             until = _until(fact)
             if until is not None and until <= on:
                 continue
-            text = f"The {th} day of {_names(fact)}'s {_state(fact)}"
-        else:
-            text = f"The {th} day since: {fact.summary}"
-        items.append(Item(4, text, fact))
+        items.append(Item(4, _day_count(n, fact), fact))
     # Countdowns to future-dated facts, and to statuses expected to end.
     ahead = {on + dt.timedelta(days=k): k for k in COUNTDOWNS}
     for fact in await facts.facts_on_dates(sorted(ahead)):
         k = ahead[fact.date.as_date()]  # type: ignore[index]
-        label = "D-day" if k == 0 else f"D-{k}"
-        items.append(Item(1 if k == 0 else 2, f"{label}: {fact.summary}", fact))
+        items.append(Item(1 if k == 0 else 2, _countdown(k, fact), fact))
     for fact in await facts.statuses_until(sorted(ahead)):
         until = _until(fact)
         if until is None:
             continue
         k = (until - on).days
-        state = _state(fact)
-        if k == 0:
-            text = f"{_names(fact)} is back today: {state} ends, active again from today"
-            items.append(Item(0, text, fact, PartialDate.of(until)))
-        else:
-            end = human(PartialDate.of(until))
-            text = f"D-{k}: {_names(fact)}'s {state} is expected to end on {end}"
-            items.append(Item(2, text, fact, PartialDate.of(until)))
+        items.append(Item(0 if k == 0 else 2, _ending(k, until, fact), fact, PartialDate.of(until)))
     return DayItems(on, items)
 
 
-def digest(day: DayItems, subject_ids: Iterable[int] | None, zone_label: str) -> Reply | None:
-    """The post for one subscription, or None when nothing falls on the date for it."""
+def _ago(years: int, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        ago = tr.ngettext("{n} year ago today", "{n} years ago today", years)
+        status = fact.kind is FactKind.STATUS
+        what = _began(fact, tr, names) if status else sentence(fact, tr, names)
+        return f"{ago.format(n=tr.number(years))}: {what}"
+
+    return say
+
+
+def _day_count(n: int, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        if fact.kind is FactKind.STATUS:
+            return tr._("The {nth} of {names}'s {state}").format(
+                nth=tr.nth_day(n), names=_names(fact, tr, names), state=_state(fact, tr)
+            )
+        return tr._("The {nth} since: {what}").format(
+            nth=tr.nth_day(n), what=sentence(fact, tr, names)
+        )
+
+    return say
+
+
+def _countdown(k: int, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        label = tr._("D-day") if k == 0 else f"D-{k}"
+        return f"{label}: {sentence(fact, tr, names)}"
+
+    return say
+
+
+def _ending(k: int, until: dt.date, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        who, state = _names(fact, tr, names), _state(fact, tr)
+        if k == 0:
+            return tr._("{names} is back today: {state} ends, active again from today").format(
+                names=who, state=state
+            )
+        return tr._("D-{k}: {names}'s {state} is expected to end on {date}").format(
+            k=k, names=who, state=state, date=tr.date(PartialDate.of(until))
+        )
+
+    return say
+
+
+def digest(
+    day: DayItems,
+    subject_ids: Iterable[int] | None,
+    zone_label: str | None = None,
+    *,
+    tr: Translator | None = None,
+    names: Names | None = None,
+    zone: str = "Asia/Seoul",
+) -> Reply | None:
+    """The post for one subscription in its language (`tr`; English by default), or None when
+    nothing falls on the date for it. `names`: subjects' names in that language; `zone` is
+    named in it (a `zone_label` given as text is shown as it is)."""
+    tr = tr or translator()
     chosen = day.about(subject_ids)
     if not chosen:
         return None
-    b = ReplyBuilder(title=f"Today, {human(PartialDate.of(day.on))}")
+    b = ReplyBuilder(
+        title=tr._("Today, {date}").format(date=tr.date(PartialDate.of(day.on))),
+        language=tr.language,
+    )
     for item in chosen[:MAX_LINES]:
-        b.fact(item.fact, item.text, item.when or item.fact.date)
+        b.fact(item.fact, item.say(tr, names), item.when or item.fact.date)
     more = len(chosen) - MAX_LINES
-    tail = f"…and {more:,} more: /today lists them. " if more > 0 else ""
-    b.footer = f"{tail}Your daily fanbot digest; dates are {zone_label} calendar days."
+    tail = tr._("…and {more} more: /today lists them.").format(more=tr.number(more))
+    label = tr.zone(zone) if zone_label is None or tr.language != "en" else zone_label
+    footer = tr._("Your daily fanbot digest; dates are {zone} calendar days.").format(zone=label)
+    b.footer = f"{tail} {footer}" if more > 0 else footer
     return b.build()
+
+
+async def localized_digest(
+    store: Store,
+    day: DayItems,
+    subject_ids: Iterable[int] | None,
+    zone: str,
+    language: str,
+) -> Reply | None:
+    """`digest` in a language, its subjects named by their aliases in it (뷔 in Korean)."""
+    tr = translator(language)
+    chosen = day.about(subject_ids)
+    ids = sorted({s.id for item in chosen[:MAX_LINES] for s in item.fact.subjects})
+    subjects = await store.facts.subjects(ids) if ids and language != "en" else []
+    names = {s.id: local_name(s, tr.language) for s in subjects}
+    label = None if language != "en" else zone_label_en(zone)
+    return digest(day, subject_ids, label, tr=tr, names=names, zone=zone)
+
+
+def zone_label_en(zone: str) -> str:
+    return "KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone

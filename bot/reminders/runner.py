@@ -33,7 +33,7 @@ from tenacity import (
 
 from bot.clock import Clock
 from bot.notify import ChatGone, DeliveryFailed, DeliveryUncertain, Notifier
-from bot.reminders.digest import DayItems, day_items, digest
+from bot.reminders.digest import DayItems, day_items, digest, localized_digest
 from bot.reminders.timing import due_at
 from bot.replies import Reply
 from storage.store import Store
@@ -86,6 +86,7 @@ class Reminders:
         grace: dt.timedelta = DEFAULT_GRACE,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         lease: dt.timedelta = LEASE,
+        language: str = "en",
     ):
         self.store = store
         self.notifiers = dict(notifiers)
@@ -93,6 +94,7 @@ class Reminders:
         self.grace = grace
         self.sleep = sleep
         self.lease = lease
+        self.language = language  # FANBOT_LANGUAGE: digests of chats that chose none
         # Names this runner's claims in the store: another process (or a restart) is another.
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.counts: Counter[str] = Counter()  # delivered, unknown pages, retried, ...
@@ -181,9 +183,12 @@ class Reminders:
         for sub, day in due:
             if day not in days:
                 days[day] = await day_items(self.store.facts, day)
-            key = (day, sub.subject_ids, sub.zone)
+            language = sub.language or self.language
+            key = (day, sub.subject_ids, sub.zone, language)
             if key not in replies:  # subscriptions that follow the same share one digest
-                replies[key] = digest(days[day], followed[sub.subject_ids], zone_label(sub.zone))
+                replies[key] = await localized_digest(
+                    self.store, days[day], followed[sub.subject_ids], sub.zone, language
+                )
             reply = replies[key]
             if reply is not None:  # nothing falls on this day for this chat: no post
                 posts.append((sub, day, reply))
