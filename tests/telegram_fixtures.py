@@ -94,7 +94,13 @@ async def running(tmp_path: Path, **settings_extra) -> AsyncIterator[Running]:
         settings = settings_for(tg, tmp_path / "fanbot.db", **settings_extra)
         store = await Store.open(settings.fanbot_db)
         await store.seed_if_empty(SEEDS)
-        core = Core(store, FixedClock(DEFAULT_NOW), all_commands(), admins=settings.admins)
+        core = Core(
+            store,
+            FixedClock(DEFAULT_NOW),
+            all_commands(),
+            admins=settings.admins,
+            language=settings.fanbot_language,
+        )
         slept: list[float] = []
 
         async def sleep(seconds: float) -> None:

@@ -410,6 +410,7 @@ class TelegramEmulator:
         self._sent: list[tuple[int | str, int]] = []
         self._members: dict[tuple[int | str, int], str] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._about: dict[tuple[str, str], str] = {}  # (field, language_code) -> text
         self._faults: list[_Fault] = []
         self._holds: dict[str, asyncio.Event] = {}
         self._held = 0
@@ -541,6 +542,17 @@ class TelegramEmulator:
             self._queue("message", self._new_message(old, user, migrate_to_chat_id=new_id))
             self._queue("message", self._new_message(new, user, migrate_from_chat_id=old["id"]))
         return new_id
+
+    def set_user_language(self, user_id: int, language_code: str | None) -> None:
+        """The IETF tag a user's app sends as from.language_code; None: the field is absent,
+        as Telegram leaves it for some clients."""
+        user = self._users.setdefault(
+            user_id, {"id": user_id, "is_bot": False, "first_name": "Fan"}
+        )
+        if language_code is None:
+            user.pop("language_code", None)
+        else:
+            user["language_code"] = language_code
 
     def set_chat_member(self, chat_id: int | str, user_id: int, status: str) -> None:
         """Status getChatMember reports: creator, administrator, member, restricted, left..."""
@@ -1143,6 +1155,24 @@ class TelegramEmulator:
         self._commands[key] = [{"command": c["command"], "description": c["description"]}
                                for c in commands]
         return True
+
+    async def _api_setMyDescription(self, p: dict[str, Any]) -> bool:
+        return self._set_about("description", p, 512)
+
+    async def _api_setMyShortDescription(self, p: dict[str, Any]) -> bool:
+        return self._set_about("short_description", p, 120)
+
+    def _set_about(self, field: str, p: dict[str, Any], limit: int) -> bool:
+        """The bot's (short) description per language; the Bot API caps their length."""
+        text = str(p.get(field) or "")
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: {field} is too long")
+        self._about[(field, str(p.get("language_code") or ""))] = text
+        return True
+
+    def about(self, field: str, language_code: str = "") -> str | None:
+        """What setMyDescription / setMyShortDescription set for a language ("" = default)."""
+        return self._about.get((field, language_code))
 
     async def _api_getMyCommands(self, p: dict[str, Any]) -> list[Any]:
         return self.commands(p.get("scope"), str(p.get("language_code") or ""))

@@ -1,0 +1,150 @@
+"""Korean and English through the real stacks (issue 17): python-telegram-bot and discord.py
+against the emulators on 127.0.0.1, a real SQLite store, a digest posted at its hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.core import Core
+from bot.reminders.runner import Reminders
+from tests.conftest import FixedClock
+from tests.telegram_fixtures import ADMIN, FAN, GROUP, running
+from tests.test_discord_adapter import CHANNEL, GUILD, MOD, configured_emulator
+from tests.test_discord_adapter import FAN as DISCORD_FAN
+from tests.test_discord_adapter import running as discord_running
+
+KOREAN_USER, MEMBER, GROUP_ADMIN = 4242, 1001, 1002
+
+
+async def test_a_korean_telegram_user_gets_korean_and_a_missing_code_gets_the_default(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path) as bot:
+        bot.tg.set_user_language(KOREAN_USER, "ko")
+        text = await bot.ask(KOREAN_USER, "/milestone 뷔")
+        assert text.startswith("뷔의 기록\n2024년 1월 28일 · 뷔의 인스타그램 게시물이 6시간 55분")
+        assert "좋아요 1,000만 개를 달성" in text and "출처:" in text
+        assert "사용법: /status 누구…" in await bot.ask(KOREAN_USER, "/status")
+        bot.tg.set_user_language(FAN, None)  # some clients send no language_code
+        assert (await bot.ask(FAN, "/milestone V")).startswith("Milestones of V")
+    async with running(tmp_path / "ko", fanbot_language="ko") as bot:
+        bot.tg.set_user_language(FAN, None)
+        assert (await bot.ask(FAN, "/milestone V")).startswith("뷔의 기록")  # FANBOT_LANGUAGE
+        bot.tg.set_user_language(FAN, "en-US")
+        assert (await bot.ask(FAN, "/milestone V")).startswith("Milestones of V")
+
+
+async def test_a_telegram_group_set_to_english_answers_english_to_a_korean_user(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path) as bot:
+        bot.tg.set_user_language(MEMBER, "ko")
+        bot.tg.set_chat_member(GROUP, MEMBER, "member")
+        refused = await bot.ask(GROUP, "/language en", user_id=MEMBER)
+        assert "/language 명령어는 채팅 관리자만 쓸 수 있습니다" in refused
+        assert (await bot.ask(GROUP, "/status V", user_id=MEMBER)).startswith("뷔의 근황")
+        bot.tg.set_chat_member(GROUP, GROUP_ADMIN, "administrator")
+        assert "English, for everyone here" in await bot.ask(
+            GROUP, "/language en", user_id=GROUP_ADMIN
+        )
+        assert (await bot.ask(GROUP, "/status V", user_id=MEMBER)).startswith("Status of V")
+        listed = await bot.ask(GROUP, "/subscriptions", user_id=MEMBER)
+        assert "Language: English, for everyone here." in listed
+
+
+async def test_telegram_gets_menus_and_descriptions_in_every_scope_and_language(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path) as bot:
+        scopes = [{"type": "default"}, {"type": "all_chat_administrators"}]
+        scopes.append({"type": "chat", "chat_id": ADMIN})
+        for scope in scopes:
+            english = {c["command"]: c["description"] for c in bot.tg.commands(scope)}
+            korean = {c["command"]: c["description"] for c in bot.tg.commands(scope, "ko")}
+            assert english and english.keys() == korean.keys()  # the same commands, /names kept
+            assert english["milestone"] == "Records and milestones of an artist, group or member"
+            assert korean["milestone"] == "아티스트, 그룹, 멤버의 기록"
+        admins = {c["command"] for c in bot.tg.commands(scopes[1], "ko")}
+        assert "language" in admins and "language" not in dict(
+            (c["command"], 1) for c in bot.tg.commands(scopes[0], "ko")
+        )
+        calls = [c for c in bot.tg.calls if c.method == "setMyCommands"]
+        assert len(calls) == len(scopes) * 2  # one per scope per language
+        assert bot.tg.about("description", "ko").startswith("fanbot은 좋아하는 아티스트의")
+        assert bot.tg.about("short_description", "").startswith("Releases, records")
+        assert bot.tg.about("short_description", "ko").startswith("K팝 아티스트의")
+
+
+async def test_a_korean_digest_posts_at_its_hour(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        clock = bot.core.clock
+        assert isinstance(clock, FixedClock)
+        clock.set(clock.now() - dt.timedelta(hours=1))  # 08:00 KST on 24 January 2025
+        bot.tg.set_chat_member(GROUP, GROUP_ADMIN, "administrator")
+        await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU", user_id=GROUP_ADMIN)
+        await bot.ask(GROUP, "/language ko", user_id=GROUP_ADMIN)
+        reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
+        clock.set(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))
+        assert await reminders.tick() == 1
+        post = (await bot.reply_to(GROUP)).result["text"]
+        assert post.startswith("오늘, 2025년 1월 24일")
+        assert "1년 전 오늘: 아이유, 선공개 싱글 「Love wins all」 발매" in post
+        assert post.endswith("fanbot 매일 알림입니다. 날짜는 KST(한국 시간) 기준입니다.")
+
+
+async def test_an_english_digest_by_default(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        clock = bot.core.clock
+        assert isinstance(clock, FixedClock)
+        clock.set(clock.now() - dt.timedelta(hours=1))
+        bot.tg.set_chat_member(GROUP, GROUP_ADMIN, "administrator")
+        bot.tg.set_user_language(GROUP_ADMIN, "ko")  # a person's language is not the chat's
+        await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU", user_id=GROUP_ADMIN)
+        reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
+        clock.set(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))
+        assert await reminders.tick() == 1
+        post = (await bot.reply_to(GROUP)).result["text"]
+        assert post.startswith("Today, 24 January 2025")
+        assert "1 year ago today: IU released her pre-release single Love wins all" in post
+
+
+async def test_discord_locale_ko_gets_korean_unless_the_channel_chose_english(
+    core: Core,
+) -> None:
+    async with configured_emulator() as emu, discord_running(core, emu):
+        rec = await emu.inject_slash_command(
+            "milestone",
+            {"who": "V"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=DISCORD_FAN,
+            locale="ko",
+        )
+        embed = (await emu.wait_for_callback(rec.id)).embeds[0]
+        assert embed["title"] == "뷔의 기록"
+        assert embed["description"].startswith("2024년 1월 28일 · 뷔의 인스타그램 게시물이")
+        assert embed["footer"]["text"].startswith("출처: [1] ")
+        refused = await emu.inject_slash_command(
+            "language",
+            {"language": "en"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=DISCORD_FAN,
+            locale="ko",
+        )
+        answer = await emu.wait_for_callback(refused.id)
+        assert answer.ephemeral and "채팅 관리자만" in answer.embeds[0]["description"]
+        chosen = await emu.inject_slash_command(
+            "language", {"language": "en"}, guild_id=GUILD, channel_id=CHANNEL, user_id=MOD
+        )
+        assert (await emu.wait_for_callback(chosen.id)).embeds[0]["title"] == "Language set"
+        again = await emu.inject_slash_command(
+            "milestone",
+            {"who": "V"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=DISCORD_FAN,
+            locale="ko",
+        )
+        assert (await emu.wait_for_callback(again.id)).embeds[0]["title"] == "Milestones of V"
