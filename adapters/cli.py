@@ -26,6 +26,7 @@ from adapters.web import cli as web_cli
 from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
+from bot.i18n import LANGUAGES
 from bot.notify import Notifier
 from bot.settings import Settings, SettingsError, unread_names
 from bot.settings import load as load_settings
@@ -204,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="A fan bot for releases, records and member status, on Discord, Telegram "
         "and the terminal. Settings come from the environment and .env (see .env.example).",
     )
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="the language of the console's answers (default: FANBOT_LANGUAGE, else en)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("run", help="start every adapter whose token is set (else the console chat)")
     p.set_defaults(func=cmd_run)
@@ -237,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"fanbot: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
+    if args.language:  # --language over FANBOT_LANGUAGE, for this run only
+        settings = settings.model_copy(update={"fanbot_language": args.language})
     level = settings.fanbot_log_level
     if args.command not in SERVERS and "fanbot_log_level" not in settings.model_fields_set:
         # A one-off command answers in its own words; start-up chatter would bury them, and

@@ -38,6 +38,23 @@ def export_lines(tmp_path: Path, **env: str) -> list[str]:
     return [line for line in lines if not line.startswith("exported_at:")]
 
 
+def test_ask_in_korean_by_setting_or_option(tmp_path: Path) -> None:
+    """Issue 17's "done when": FANBOT_LANGUAGE=ko fanbot ask "/milestone 뷔" is Korean."""
+    result = run(["ask", "/milestone 뷔"], tmp_path, FANBOT_LANGUAGE="ko")
+    assert result.returncode == 0, result.stderr
+    said = "2024년 1월 28일 · 뷔의 인스타그램 게시물이 6시간 55분 만에 좋아요 1,000만 개"
+    assert said in result.stdout
+    assert "출처:\n[1] \"King and Queen\"" in result.stdout
+    assert run(["--language", "ko", "ask", "/today 2025-01-28"], tmp_path).stdout.startswith(
+        "오늘의 기념일, 2025년 1월 28일"
+    )
+    english = run(["--language", "en", "ask", "/milestone V"], tmp_path, FANBOT_LANGUAGE="ko")
+    assert english.stdout.startswith("Milestones of V")
+    wrong = run(["ask", "/help"], tmp_path, FANBOT_LANGUAGE="fr")
+    assert wrong.returncode == 2 and "FANBOT_LANGUAGE" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
 @pytest.mark.parametrize("name", ["V", "뷔", "taehyung"])
 def test_ask_milestone(tmp_path: Path, name: str) -> None:
     assert "created a new store" in run(["ask", "/help"], tmp_path).stderr
