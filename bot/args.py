@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands import Command, Param, ParamKind
 from bot.errors import FanbotError
+from bot.i18n import N_
 from bot.text import clean_input, shorten
 from bot.zones import looks_like_zone
 
@@ -106,9 +107,18 @@ def parse_args(command: Command, rest: str) -> dict[str, str]:
         t += 1
     if t < len(tokens):
         extra = shorten(clean_input(" ".join(tok.text for tok in tokens[t:])), 60)
+        if not params:
+            raise FanbotError(
+                N_("/{command} takes no arguments; I don't know what to do with “{extra}”."),
+                command=command.name,
+                extra=extra,
+            )
         raise FanbotError(
-            f"/{command.name} takes {len(params) or 'no'} argument"
-            f"{'' if len(params) == 1 else 's'}; I don't know what to do with “{extra}”.",
-            usage=command.usage,
+            N_("/{command} takes {n} arguments; I don't know what to do with “{extra}”.")
+            if len(params) != 1
+            else N_("/{command} takes 1 argument; I don't know what to do with “{extra}”."),
+            command=command.name,
+            n=len(params),
+            extra=extra,
         )
     return raw

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from bot.commands import Param, ParamKind
 from bot.errors import FanbotError
+from bot.i18n import N_
 from bot.names import NameResolver
 from bot.text import clean_input, shorten
 from bot.zones import parse_zone
@@ -22,14 +23,18 @@ _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.I)
 def parse_time(text: str) -> dt.time:
     m = _TIME.match(text.strip())
     if not m:
-        raise FanbotError(f"“{shorten(text, 40)}” is not a time of day like 09:00 or 21:30.")
+        raise FanbotError(
+            N_("“{text}” is not a time of day like 09:00 or 21:30."), text=shorten(text, 40)
+        )
     hour, minute, half = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise FanbotError(f"“{text}” is not a time: with am/pm the hour is 1 to 12.")
+            raise FanbotError(
+                N_("“{text}” is not a time: with am/pm the hour is 1 to 12."), text=text
+            )
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise FanbotError(f"“{text}” is not a time: hours go 0–23 and minutes 0–59.")
+        raise FanbotError(N_("“{text}” is not a time: hours go 0–23 and minutes 0–59."), text=text)
     return dt.time(hour, minute)
 
 
@@ -40,7 +45,7 @@ def parse_date(text: str) -> dt.date:
         raise FanbotError(f"That is not a date: {exc}.") from None
     day = date.as_date()
     if day is None:
-        raise FanbotError(f"“{text}” needs a day too, like 2024-01-24.")
+        raise FanbotError(N_("“{text}” needs a day too, like 2024-01-24."), text=text)
     return day
 
 
@@ -86,10 +91,13 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
     text = clean_input(raw)
     if len(raw) > param.max_length:
         raise FanbotError(
-            f"{param.name} is too long ({len(raw):,} characters; at most {param.max_length:,})."
+            N_("{name} is too long ({length} characters; at most {limit})."),
+            name=param.name,
+            length=f"{len(raw):,}",
+            limit=f"{param.max_length:,}",
         )
     if not text:
-        raise FanbotError(f"{param.name} is empty.")
+        raise FanbotError(N_("{name} is empty."), name=param.name)
     kind = param.kind
     if kind is ParamKind.SUBJECT:
         if not param.many:
@@ -109,7 +117,9 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
             value = int(text.replace(",", "").replace("_", ""))
         except ValueError:
             raise FanbotError(
-                f"{param.name} should be a whole number, not “{shorten(text, 40)}”."
+                N_("{name} should be a whole number, not “{text}”."),
+                name=param.name,
+                text=shorten(text, 40),
             ) from None
         if (
             param.minimum is not None
@@ -117,23 +127,30 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
             or (param.maximum is not None and value > param.maximum)
         ):
             raise FanbotError(
-                f"{param.name} should be from {param.minimum} to {param.maximum}, not {value}."
+                N_("{name} should be from {minimum} to {maximum}, not {value}."),
+                name=param.name,
+                minimum=param.minimum,
+                maximum=param.maximum,
+                value=value,
             )
         return value
     if kind is ParamKind.CHOICE:
         for choice in param.choices:
             if choice.casefold() == text.casefold():
                 return choice
-        raise FanbotError(f"{param.name} is one of: {', '.join(param.choices)}.")
+        raise FanbotError(
+            N_("{name} is one of: {choices}."), name=param.name, choices=", ".join(param.choices)
+        )
     if kind is ParamKind.FACT:
         number = text.lstrip("#")
         if not (number.isascii() and number.isdigit()) or len(number) > 12:
             raise FanbotError(
-                f"A fact is given by its number, like #12, not “{shorten(text, 40)}”."
+                N_("A fact is given by its number, like #12, not “{text}”."),
+                text=shorten(text, 40),
             )
         fact = await facts.fact(int(number))
         if fact is None:
-            raise FanbotError(f"There is no fact #{int(number)}.")
+            raise FanbotError(N_("There is no fact #{number}."), number=int(number))
         return fact
     if kind is ParamKind.TIME:
         return parse_time(text)

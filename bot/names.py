@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.errors import FanbotError
+from bot.i18n import N_
 from bot.text import shorten
 from storage.facts import FactStore, SubjectBook
 from storage.models import Subject, normalize_name
@@ -112,21 +113,26 @@ class NameResolver:
         index = await self._current()
         shown = shorten(text.strip(), 60)
         if not normalize_name(text):
-            raise FanbotError("Give a name, such as V, Taehyung or 뷔.")
+            raise FanbotError(N_("Give a name, such as V, Taehyung or 뷔."))
         ids = await self.find_ids(text)
         if len(ids) > 1:
             options = sorted(index.labels[i] for i in ids)
             raise FanbotError(
-                f"“{shown}” could be several people: {', '.join(options)}. Which one?",
+                N_("“{name}” could be several people: {options}. Which one?"),
                 suggestions=tuple(options),
+                name=shown,
+                options=", ".join(options),
             )
         if ids:
             subject = await self.subject(ids.pop())
             if subject is not None:
                 return subject
         suggestions = await self.suggest_labels(text)
-        message = f"I don't know anyone called “{shown}”."
-        raise FanbotError(message, suggestions=tuple(suggestions))
+        raise FanbotError(
+            N_("I don't know anyone called “{name}”."),
+            suggestions=tuple(suggestions),
+            name=shown,
+        )
 
     async def subject(self, subject_id: int) -> Subject | None:
         """A subject by id from the index: no database trip.

@@ -207,6 +207,13 @@ async def test_korean_errors_and_usage(korean_core: Core) -> None:
     unknown = await ask(korean_core, "/milestnoe V", NO_LANGUAGE)
     assert "/milestnoe 명령어는 없습니다" in text_of(unknown)
     assert "혹시 이것인가요: /milestone?" in text_of(unknown)
+    nobody = await ask(korean_core, "/milestone Zzyzx", NO_LANGUAGE)
+    assert "“Zzyzx”(이)라는 사람을 모릅니다." in text_of(nobody)
+    too_far = await ask(korean_core, "/upcoming 999", NO_LANGUAGE)
+    assert "days 값은 999이(가) 아니라 1~366 사이여야 합니다." in text_of(too_far)
+    assert "사용법: /upcoming [일수]" in plain_blocks(too_far)
+    extra = await ask(korean_core, "/today 2025-01-24 extra", NO_LANGUAGE)
+    assert "값을 하나만 받습니다" in text_of(extra)
 
 
 def sample(param) -> str:
