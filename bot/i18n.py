@@ -56,11 +56,11 @@ def normalize(code: str | None) -> str | None:
     return base if base in CLDR_LOCALES else None
 
 
-def _catalogue(language: str) -> NullTranslations:
+def _catalogue(language: str, locales: Path = LOCALE_DIR) -> NullTranslations:
     """The compiled catalogue of a language; compiled from its .po when no fresh .mo exists."""
     if language == SOURCE_LANGUAGE:
         return NullTranslations()
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    folder = locales / language / "LC_MESSAGES"
     po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as f:

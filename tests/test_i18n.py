@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import string
 from pathlib import Path
@@ -20,7 +21,7 @@ from bot.context import Caller, Chat
 from bot.core import Core
 from bot.fact_text import fact_text
 from bot.fan_commands import fan_commands
-from bot.i18n import LANGUAGES, LOCALE_DIR, normalize, parse_duration, translator
+from bot.i18n import LANGUAGES, LOCALE_DIR, _catalogue, normalize, parse_duration, translator
 from bot.language_command import language_commands
 from bot.reminder_commands import reminder_commands
 from bot.replies import plain_blocks
@@ -129,6 +130,23 @@ def test_cldr_dates_numbers_durations_and_ordinals() -> None:
     assert ko.zone("America/New_York") == "미 동부 시간 (America/New_York)"
     assert ko.zone("Asia/Seoul") == "KST(한국 시간)"
     assert ko.ngettext("{n} year ago today", "{n} years ago today", 2) == "{n}년 전 오늘"
+
+
+def test_a_missing_or_stale_mo_is_compiled_from_the_po(tmp_path: Path) -> None:
+    folder = tmp_path / "ko" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "fanbot.po"
+    po.write_bytes(KO_PO.read_bytes())
+    assert _catalogue("ko", tmp_path).gettext("Sorry") == "죄송합니다"  # no .mo at all
+    with po.open("rb") as f:
+        catalog = read_po(f, locale="ko")
+    catalog.get("Sorry").string = "미안합니다"
+    with (folder / "fanbot.mo").open("wb") as f:
+        write_mo(f, catalog)
+    os.utime(folder / "fanbot.mo", (1, 1))  # older than the .po: a translator edited the .po
+    assert _catalogue("ko", tmp_path).gettext("Sorry") == "죄송합니다"
+    os.utime(folder / "fanbot.mo", None)  # fresh: the compiled catalogue is used
+    assert _catalogue("ko", tmp_path).gettext("Sorry") == "미안합니다"
 
 
 def test_platform_language_tags() -> None:
