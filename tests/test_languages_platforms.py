@@ -76,35 +76,33 @@ async def test_telegram_gets_menus_and_descriptions_in_every_scope_and_language(
         assert bot.tg.about("short_description", "ko").startswith("K팝 아티스트의")
 
 
+async def digest_posted(bot, *commands: str) -> str:
+    """Subscribe GROUP at 08:00 KST (its admin's app in Korean), run `commands` as the admin,
+    and return the digest posted at 09:00 on 24 January 2025."""
+    clock = bot.core.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(clock.now() - dt.timedelta(hours=1))
+    bot.tg.set_chat_member(GROUP, GROUP_ADMIN, "administrator")
+    bot.tg.set_user_language(GROUP_ADMIN, "ko")  # a person's language is not the chat's
+    for line in ("/subscribe 9:00 Asia/Seoul IU", *commands):
+        await bot.ask(GROUP, line, user_id=GROUP_ADMIN)
+    reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
+    clock.set(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))
+    assert await reminders.tick() == 1
+    return (await bot.reply_to(GROUP)).result["text"]
+
+
 async def test_a_korean_digest_posts_at_its_hour(tmp_path: Path) -> None:
     async with running(tmp_path) as bot:
-        clock = bot.core.clock
-        assert isinstance(clock, FixedClock)
-        clock.set(clock.now() - dt.timedelta(hours=1))  # 08:00 KST on 24 January 2025
-        bot.tg.set_chat_member(GROUP, GROUP_ADMIN, "administrator")
-        await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU", user_id=GROUP_ADMIN)
-        await bot.ask(GROUP, "/language ko", user_id=GROUP_ADMIN)
-        reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
-        clock.set(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))
-        assert await reminders.tick() == 1
-        post = (await bot.reply_to(GROUP)).result["text"]
+        post = await digest_posted(bot, "/language ko")
         assert post.startswith("오늘, 2025년 1월 24일")
         assert "1년 전 오늘: 아이유, 선공개 싱글 「Love wins all」 발매" in post
         assert post.endswith("fanbot 매일 알림입니다. 날짜는 KST(한국 시간) 기준입니다.")
 
 
-async def test_an_english_digest_by_default(tmp_path: Path) -> None:
+async def test_a_digest_is_in_fanbot_language_where_the_chat_chose_none(tmp_path: Path) -> None:
     async with running(tmp_path) as bot:
-        clock = bot.core.clock
-        assert isinstance(clock, FixedClock)
-        clock.set(clock.now() - dt.timedelta(hours=1))
-        bot.tg.set_chat_member(GROUP, GROUP_ADMIN, "administrator")
-        bot.tg.set_user_language(GROUP_ADMIN, "ko")  # a person's language is not the chat's
-        await bot.ask(GROUP, "/subscribe 9:00 Asia/Seoul IU", user_id=GROUP_ADMIN)
-        reminders = Reminders(bot.store, {"telegram": bot.service.notifier}, clock)
-        clock.set(dt.datetime(2025, 1, 24, 0, 0, tzinfo=dt.UTC))
-        assert await reminders.tick() == 1
-        post = (await bot.reply_to(GROUP)).result["text"]
+        post = await digest_posted(bot)
         assert post.startswith("Today, 24 January 2025")
         assert "1 year ago today: IU released her pre-release single Love wins all" in post
 
@@ -113,38 +111,20 @@ async def test_discord_locale_ko_gets_korean_unless_the_channel_chose_english(
     core: Core,
 ) -> None:
     async with configured_emulator() as emu, discord_running(core, emu):
-        rec = await emu.inject_slash_command(
-            "milestone",
-            {"who": "V"},
-            guild_id=GUILD,
-            channel_id=CHANNEL,
-            user_id=DISCORD_FAN,
-            locale="ko",
-        )
-        embed = (await emu.wait_for_callback(rec.id)).embeds[0]
+
+        async def slash(name: str, options: dict, user: int, locale: str = "ko"):
+            rec = await emu.inject_slash_command(
+                name, options, guild_id=GUILD, channel_id=CHANNEL, user_id=user, locale=locale
+            )
+            return await emu.wait_for_callback(rec.id)
+
+        embed = (await slash("milestone", {"who": "V"}, DISCORD_FAN)).embeds[0]
         assert embed["title"] == "뷔의 기록"
         assert embed["description"].startswith("2024년 1월 28일 · 뷔의 인스타그램 게시물이")
         assert embed["footer"]["text"].startswith("출처: [1] ")
-        refused = await emu.inject_slash_command(
-            "language",
-            {"language": "en"},
-            guild_id=GUILD,
-            channel_id=CHANNEL,
-            user_id=DISCORD_FAN,
-            locale="ko",
-        )
-        answer = await emu.wait_for_callback(refused.id)
-        assert answer.ephemeral and "채팅 관리자만" in answer.embeds[0]["description"]
-        chosen = await emu.inject_slash_command(
-            "language", {"language": "en"}, guild_id=GUILD, channel_id=CHANNEL, user_id=MOD
-        )
-        assert (await emu.wait_for_callback(chosen.id)).embeds[0]["title"] == "Language set"
-        again = await emu.inject_slash_command(
-            "milestone",
-            {"who": "V"},
-            guild_id=GUILD,
-            channel_id=CHANNEL,
-            user_id=DISCORD_FAN,
-            locale="ko",
-        )
-        assert (await emu.wait_for_callback(again.id)).embeds[0]["title"] == "Milestones of V"
+        refused = await slash("language", {"language": "en"}, DISCORD_FAN)
+        assert refused.ephemeral and "채팅 관리자만" in refused.embeds[0]["description"]
+        chosen = await slash("language", {"language": "en"}, MOD, locale="en-US")
+        assert chosen.embeds[0]["title"] == "Language set"
+        again = await slash("milestone", {"who": "V"}, DISCORD_FAN)
+        assert again.embeds[0]["title"] == "Milestones of V"
