@@ -41,10 +41,7 @@ def calendar_command(public_url: str | None) -> Command:
             required=False,
             many=True,
             suggest="subjects",
-            help_ko="이름 (V, 태형, 뷔)",
         ),
-        help_ko="캘린더 구독 주소",
-        name_ko="캘린더",
         same_for_everyone=True,
     )
     async def calendar(ctx: Context, who: tuple[Subject, ...] = ()) -> Reply:
