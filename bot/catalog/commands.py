@@ -32,8 +32,6 @@ def _calendar_order(fact: Fact) -> tuple[int, int, int]:
     "birthday",
     "A person's birthday, or a group's members' birthdays in calendar order",
     WHO,
-    help_ko="생일",
-    name_ko="생일",
     same_for_everyone=True,  # the day is part of what a kept answer is kept for
 )
 async def birthday(ctx: Context, who: tuple[Subject, ...]) -> Reply:
