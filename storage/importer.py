@@ -113,6 +113,8 @@ async def plan_and_write(
             )
         plan.report.audit_added = await audit.import_rows(conn, audit_rows)
         ids = await facts.upsert_facts(conn, plan.facts, touched)
+    if actor is None or at is None:  # seeding an empty store: nothing is recorded
+        return plan.report
     for new in plan.facts:
         before = plan.fact_before.get(new.key)
         after = new_fact_snapshot(new, ids[new.key], before.version + 1 if before else 1)
@@ -125,7 +127,7 @@ async def plan_and_write(
                 after,
             )
         )
-    if actor is not None and at is not None and plan.entries:
+    if plan.entries:
         await audit.record_many(conn, at=at, actor=actor, entries=plan.entries)
     return plan.report
 
