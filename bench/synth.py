@@ -8,10 +8,8 @@ facts that concern one to three subjects, and the seed facts themselves so `V` r
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
@@ -25,7 +23,6 @@ from storage.models import (
     PartialDate,
     Source,
     SubjectKind,
-    normalize_name,
 )
 from storage.store import Store
 
@@ -147,132 +144,15 @@ async def build_store(
 ) -> None:
     """Write the synthetic store to a fresh SQLite file (removing any file already there).
 
-    Store.open makes the schema (every migration); `bulk_load` fills it in one transaction.
+    Store.open makes the schema (every migration); `Store.import_bundle` fills it in one
+    transaction as seeding does (nothing audited), through the store's bulk write
+    (storage/bulk.py): the benchmarks read exactly what fanbot writes.
     """
     path = Path(path)
     _remove(path)
     bundle = synth_bundle(n_subjects, n_facts, seed)
-    await (await Store.open(path)).close()
-    bulk_load(path, bundle)
-
-
-# Per-row triggers that rebuild a fact's JSON copies of its subjects and sources: the bulk
-# load leaves them out while it inserts, then fills the copies for all facts at once from the
-# views the triggers read (as migration 0008 does) and puts the triggers back.
-_ROW_TRIGGERS = ("fact_subjects_inserted", "fact_sources_inserted")
-
-
-def bulk_load(path: Path, bundle: Bundle) -> None:
-    """Insert a bundle into an empty, migrated store with plain sqlite3, in one transaction.
-
-    The rows are those `Store.import_bundle` writes (tests/test_bench_synth.py compares the
-    two table by table), made in seconds instead of minutes: executemany, no per-row trips.
-    """
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        con.execute("PRAGMA foreign_keys = ON")
-        con.execute("BEGIN IMMEDIATE")
-        triggers = [
-            sql
-            for (sql,) in con.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
-                _ROW_TRIGGERS,
-            )
-        ]
-        for name in _ROW_TRIGGERS:
-            con.execute(f"DROP TRIGGER {name}")
-        ids = _load_subjects(con, bundle.subjects)
-        _load_facts(con, bundle.facts, ids)
-        con.execute(
-            "UPDATE facts SET"
-            " subject_refs = (SELECT refs FROM fact_subject_refs WHERE fact_id = facts.id),"
-            " source_refs = (SELECT refs FROM fact_source_refs WHERE fact_id = facts.id)"
-        )
-        con.execute(
-            """
-            INSERT INTO facts_fts(rowid, summary, details, names)
-            SELECT f.id, f.summary,
-              (SELECT group_concat(value, ' ') FROM json_tree(f.details) WHERE atom IS NOT NULL),
-              (SELECT group_concat(a.alias, ' ') FROM fact_subjects fs
-                 JOIN aliases a ON a.subject_id = fs.subject_id WHERE fs.fact_id = f.id)
-            FROM facts f ORDER BY f.id
-            """
-        )
-        for sql in triggers:
-            con.execute(sql)
-        con.execute("COMMIT")
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
-
-
-def _load_subjects(con: sqlite3.Connection, subjects: list[NewSubject]) -> dict[str, int]:
-    """Subjects in the order import_all takes them (groups first); their ids by slug."""
-    ordered = sorted(subjects, key=lambda s: s.kind != SubjectKind.GROUP)
-    con.executemany(
-        "INSERT INTO subjects(slug, name, kind) VALUES (?, ?, ?)",
-        [(s.slug, s.name, s.kind.value) for s in ordered],
-    )
-    ids = {slug: sid for slug, sid in con.execute("SELECT slug, id FROM subjects")}
-    aliases = []
-    for s in ordered:
-        for alias in dict.fromkeys([s.name, *s.aliases]):
-            if normalize_name(alias):
-                aliases.append((ids[s.slug], alias, normalize_name(alias)))
-    con.executemany(
-        "INSERT OR IGNORE INTO aliases(subject_id, alias, norm) VALUES (?, ?, ?)", aliases
-    )
-    con.executemany(
-        "INSERT INTO memberships(group_id, member_id) VALUES (?, ?)",
-        [(ids[g], ids[s.slug]) for s in ordered for g in s.groups],
-    )
-    return ids
-
-
-def _load_facts(con: sqlite3.Connection, facts: list[NewFact], ids: dict[str, int]) -> None:
-    """Facts with the ids upsert_fact gives them, their subjects and sources in order."""
-    rows, links, sources = [], [], []
-    used: set[int] = set()
-    top = 0  # SQLite gives a row without an id the largest id so far, plus one
-    for new in facts:
-        fact_id = new.id if new.id is not None and new.id not in used else top + 1
-        used.add(fact_id)
-        top = max(top, fact_id)
-        d = new.date
-        details = json.dumps(new.details, ensure_ascii=False, sort_keys=True)
-        rows.append(
-            (
-                fact_id,
-                new.key,
-                new.kind.value,
-                new.summary,
-                d.year,
-                d.month,
-                d.day,
-                details,
-                int(new.hidden),
-            )
-        )
-        for position, slug in enumerate(dict.fromkeys(new.subjects)):
-            links.append((fact_id, ids[slug], position))
-        for position, src in enumerate(new.sources):
-            sources.append((fact_id, position, src.title, src.url, src.publisher, src.published))
-    con.executemany(
-        "INSERT INTO facts(id, key, kind, summary, year, month, day, details, hidden)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    con.executemany(
-        "INSERT INTO fact_subjects(fact_id, subject_id, position) VALUES (?, ?, ?)", links
-    )
-    con.executemany(
-        "INSERT INTO fact_sources(fact_id, position, title, url, publisher, published)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        sources,
-    )
+    async with await Store.open(path) as store:
+        await store.import_bundle(bundle, "bench")
 
 
 CACHE = PROJECT_ROOT / "data" / "bench-cache"

@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 import orjson
 
+from storage import bulk
 from storage.db import Database
 from storage.errors import ConflictError
 from storage.models import (
@@ -405,10 +406,14 @@ class FactStore:
         return (await self.upsert_subjects(conn, [new]))[new.slug]
 
     async def upsert_subjects(
-        self, conn: aiosqlite.Connection, subjects: Sequence[NewSubject]
+        self,
+        conn: aiosqlite.Connection,
+        subjects: Sequence[NewSubject],
+        touched: set[int] | None = None,
     ) -> dict[str, int]:
         """Create or update subjects by slug, a few statements for any number of them; their
-        aliases and groups become exactly these. Returns each one's id by slug."""
+        aliases and groups become exactly these. Returns each one's id by slug. Inside a bulk
+        write (`touched`), the facts to reindex are added to it instead of reindexed now."""
         await conn.executemany(
             "INSERT INTO subjects(slug, name, kind) VALUES (?, ?, ?)"
             " ON CONFLICT(slug) DO UPDATE SET name = excluded.name, kind = excluded.kind",
@@ -438,7 +443,7 @@ class FactStore:
             " (SELECT value FROM json_each(?))",
             (json.dumps([r[0] for r in rows]),),
         )
-        await self._index_facts(conn, [r[0] for r in await cur.fetchall()])
+        await self._index_facts(conn, [r[0] for r in await cur.fetchall()], touched)
         self.names_generation += 1
         return ids
 
@@ -462,11 +467,15 @@ class FactStore:
         return (await self.upsert_facts(conn, [new]))[new.key]
 
     async def upsert_facts(
-        self, conn: aiosqlite.Connection, facts: Sequence[NewFact]
+        self,
+        conn: aiosqlite.Connection,
+        facts: Sequence[NewFact],
+        touched: set[int] | None = None,
     ) -> dict[str, int]:
         """Create or update facts by key, a few statements for any number of them (an import
         of 100,000 takes seconds, not a round trip per row); their subjects and sources become
-        exactly these. A new fact keeps its id when that is free. Returns the ids by key."""
+        exactly these. A new fact keeps its id when that is free. Returns the ids by key.
+        Inside a bulk write (storage.bulk), their ids go to `touched`, indexed at its end."""
         if not facts:
             return {}
         await conn.executemany(
@@ -502,11 +511,14 @@ class FactStore:
             (json.dumps([f.key for f in facts]),),
         )
         ids = {r[0]: r[1] for r in await cur.fetchall()}
-        await self._set_links(conn, [(ids[f.key], f) for f in facts])
+        await self._set_links(conn, [(ids[f.key], f) for f in facts], touched)
         return ids
 
     async def _set_links(
-        self, conn: aiosqlite.Connection, facts: Sequence[tuple[int, NewFact]]
+        self,
+        conn: aiosqlite.Connection,
+        facts: Sequence[tuple[int, NewFact]],
+        touched: set[int] | None = None,
     ) -> None:
         """Each fact's subjects and sources become exactly these; its search entry follows."""
         for _, new in facts:
@@ -533,23 +545,17 @@ class FactStore:
                 for i, s in enumerate(new.sources)
             ],
         )
-        await self._index_facts(conn, [fact_id for fact_id, _ in facts])
+        await self._index_facts(conn, [fact_id for fact_id, _ in facts], touched)
 
-    async def _index_facts(self, conn: aiosqlite.Connection, fact_ids: Sequence[int]) -> None:
-        """Keep facts_fts in step with these facts: summary, detail values, subjects' aliases."""
-        rows = [(fact_id,) for fact_id in fact_ids]
-        await conn.executemany("DELETE FROM facts_fts WHERE rowid = ?", rows)
-        await conn.executemany(
-            """
-            INSERT INTO facts_fts(rowid, summary, details, names)
-            SELECT f.id, f.summary,
-              (SELECT group_concat(value, ' ') FROM json_tree(f.details) WHERE atom IS NOT NULL),
-              (SELECT group_concat(a.alias, ' ') FROM fact_subjects fs
-                 JOIN aliases a ON a.subject_id = fs.subject_id WHERE fs.fact_id = f.id)
-            FROM facts f WHERE f.id = ?
-            """,
-            rows,
-        )
+    async def _index_facts(
+        self, conn: aiosqlite.Connection, fact_ids: Sequence[int], touched: set[int] | None = None
+    ) -> None:
+        """Keep facts_fts in step with these facts: summary, detail values, subjects' aliases;
+        inside a bulk write, at its end (`touched` collects them)."""
+        if touched is not None:
+            touched.update(fact_ids)
+        else:
+            await bulk.index_facts(conn, fact_ids)
 
     # ---- admin changes: each inside the caller's transaction, checked before written --------
 

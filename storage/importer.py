@@ -26,6 +26,7 @@ from storage.audit import (
     new_fact_snapshot,
     subject_snapshot,
 )
+from storage.bulk import bulk_write
 from storage.bundle import Bundle
 from storage.facts import FactStore
 from storage.models import Fact, NewFact, NewSubject, SubjectKind
@@ -104,12 +105,16 @@ async def plan_and_write(
     for new in bundle.facts:
         _plan_fact(plan, new, current.get(new.key), newer)
 
-    if plan.subjects:  # groups first, as ever: a store's ids do not depend on the file's order
-        await facts.upsert_subjects(
-            conn, sorted(plan.subjects, key=lambda s: s.kind != SubjectKind.GROUP)
-        )
-    plan.report.audit_added = await audit.import_rows(conn, audit_rows)
-    ids = await facts.upsert_facts(conn, plan.facts)
+    # Set-based (storage.bulk): the per-row triggers aside, copies and search entries at the end.
+    async with bulk_write(conn) as touched:
+        if plan.subjects:  # groups first, as ever: a store's ids do not depend on the file's order
+            await facts.upsert_subjects(
+                conn, sorted(plan.subjects, key=lambda s: s.kind != SubjectKind.GROUP), touched
+            )
+        plan.report.audit_added = await audit.import_rows(conn, audit_rows)
+        ids = await facts.upsert_facts(conn, plan.facts, touched)
+    if actor is None or at is None:  # seeding an empty store: nothing is recorded
+        return plan.report
     for new in plan.facts:
         before = plan.fact_before.get(new.key)
         after = new_fact_snapshot(new, ids[new.key], before.version + 1 if before else 1)
@@ -122,7 +127,7 @@ async def plan_and_write(
                 after,
             )
         )
-    if actor is not None and at is not None and plan.entries:
+    if plan.entries:
         await audit.record_many(conn, at=at, actor=actor, entries=plan.entries)
     return plan.report
 
