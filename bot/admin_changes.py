@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.commands import Role
 from bot.context import Context
 from bot.errors import FanbotError
 from storage.audit import (
@@ -21,6 +22,7 @@ from storage.audit import (
     fact_snapshot,
     subject_snapshot,
 )
+from storage.catalog import SYNC_ACTOR, SYNC_PLATFORM
 from storage.editors import Editor
 from storage.errors import ConflictError
 from storage.facts import StaleVersion
@@ -249,13 +251,50 @@ async def set_editor(
 # ---- undo ------------------------------------------------------------------------------------
 
 
-async def undo_last(ctx: Context) -> tuple[AuditEntry, int]:
-    """Put back what the caller's latest change replaced; returns (that change, undo entry id)."""
-    store = ctx.store
-    async with store.db.transaction() as conn:
-        entry = await store.audit.last_undoable(conn, actor_of(ctx))
+SYNC_NAME = SYNC_PLATFORM  # `/undo musicbrainz`: the catalogue sync's latest change
+
+
+async def _chosen(ctx: Context, conn: aiosqlite.Connection, which: str | None) -> AuditEntry:
+    """The change `/undo [which]` means: the caller's latest; the sync's latest
+    (`musicbrainz`); or change N from /history. Only bot admins undo someone else's change."""
+    store, mine = ctx.store, actor_of(ctx)
+    text = (which or "").strip().lower().removeprefix("change").strip().lstrip("#")
+    if not text:
+        entry = await store.audit.last_undoable(conn, mine)
         if entry is None:
             raise FanbotError("You have no change left to undo.")
+        return entry
+    if text == SYNC_NAME:
+        entry = await store.audit.last_undoable(conn, SYNC_ACTOR)
+        if entry is None:
+            raise FanbotError("The MusicBrainz sync has no change left to undo.")
+    elif text.isdigit() and len(text) < 12:
+        entry = await store.audit.entry_in(conn, int(text))
+        if entry is None:
+            raise FanbotError(f"There is no change {text}. /audit lists the latest changes.")
+    else:
+        raise FanbotError(
+            "Say which change: /undo (your latest), /undo N (change N from /history or "
+            "/audit) or /undo musicbrainz (the catalogue sync's latest)."
+        )
+    own = (entry.actor.platform, entry.actor.user_id) == (mine.platform, mine.user_id)
+    if not own and Role.BOT_ADMIN not in ctx.roles:
+        raise FanbotError("Only bot admins can undo someone else's change; /undo takes back yours.")
+    if entry.undoes is not None:
+        raise FanbotError(
+            f"Change {entry.id} is an undo itself; undo change {entry.undoes} is back already."
+        )
+    if entry.undone_by is not None:
+        raise FanbotError(f"Change {entry.id} was undone already, by change {entry.undone_by}.")
+    return entry
+
+
+async def undo_last(ctx: Context, which: str | None = None) -> tuple[AuditEntry, int]:
+    """Put back what a change replaced (by default the caller's latest); returns (that
+    change, undo entry id)."""
+    store = ctx.store
+    async with store.db.transaction() as conn:
+        entry = await _chosen(ctx, conn, which)
         undo_id = await _undo(ctx, conn, entry)
     if entry.target_kind == "subject":
         store.facts.names_generation += 1  # the resolver reloads after the commit
@@ -287,8 +326,9 @@ async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> 
         standing, expected = await _since(ctx, conn, entry)
         if current is None or standing is not None or current.version != expected:
             by = f" by {standing.actor.name} (change {standing.id})" if standing else ""
+            whose = "your change" if entry.actor == actor_of(ctx) else f"change {entry.id}"
             raise FanbotError(
-                f"Fact #{fact_id} was changed again after your change{by} (see /history "
+                f"Fact #{fact_id} was changed again after {whose}{by} (see /history "
                 f"#{fact_id}), so I can't simply undo it; nothing was changed."
             )
         if entry.before is None:  # undoing an add: the fact is kept, hidden
@@ -311,6 +351,11 @@ async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> 
                 f"Facts or members now refer to {name}, so I can't remove it; nothing was changed."
             ) from None
         before, after_snap = entry.after, None
+    elif entry.target_kind == "subject" and entry.action in ("add member", "remove member"):
+        raise FanbotError(
+            f"Change {entry.id} is the catalogue sync's membership change, which /undo can't "
+            "take back; /catalog remove stops following the artist. Nothing was changed."
+        )
     elif entry.target_kind == "subject":
         subject = await store.facts.subject_by_slug(entry.target)
         if subject is None:

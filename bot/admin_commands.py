@@ -33,6 +33,7 @@ from bot.errors import FanbotError
 from bot.fan_commands import fact_text
 from bot.replies import Reply, ReplyBuilder
 from bot.text import clean_input, shorten
+from storage.catalog import SYNC_PLATFORM
 from storage.models import (
     KIND_FIELDS,
     Fact,
@@ -564,16 +565,27 @@ async def audit(ctx: Context, count: int = 10) -> Reply:
     return b.build()
 
 
-@declare("undo", "Take back your own latest change", allowed=WRITERS, writes=True)
-async def undo(ctx: Context) -> Reply:
-    entry, undo_id = await changes.undo_last(ctx)
+@declare(
+    "undo",
+    "Take back your own latest change (bot admins: any change N, or musicbrainz)",
+    _opt("change", "a change number from /history or /audit, or musicbrainz (bot admins)"),
+    allowed=WRITERS,
+    writes=True,
+)
+async def undo(ctx: Context, change: str | None = None) -> Reply:
+    entry, undo_id = await changes.undo_last(ctx, change)
     b = ReplyBuilder(title=f"Undone: change {entry.id}")
     if entry.target_kind == "fact":
         fact = await ctx.store.facts.fact_any(int(entry.target))
         if fact is not None:
             state = " (now removed)" if fact.hidden else ""
             b.fact(fact, fact_text(fact) + state)
-    b.line(f"Recorded as change {undo_id}. /undo again takes back your change before it.")
+    if entry.actor.platform == SYNC_PLATFORM:
+        b.line(f"Recorded as change {undo_id}; the catalogue's next sync leaves it as it is now.")
+    elif change:
+        b.line(f"Recorded as change {undo_id}.")
+    else:
+        b.line(f"Recorded as change {undo_id}. /undo again takes back your change before it.")
     return b.build()
 
 

@@ -243,6 +243,12 @@ class AuditStore:
         row = await cur.fetchone()
         return _entry(row) if row else None
 
+    async def entry_in(self, conn: aiosqlite.Connection, entry_id: int) -> AuditEntry | None:
+        """One entry by its number, read in the caller's transaction (what /undo N undoes)."""
+        cur = await conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id = ?", (entry_id,))
+        row = await cur.fetchone()
+        return _entry(row) if row else None
+
     async def later_on_target(
         self, conn: aiosqlite.Connection, entry: AuditEntry
     ) -> list[AuditEntry]:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.audit import Actor
 from storage.db import Database
 from storage.errors import ConflictError
 from storage.models import normalize_name
 
 SYNC_PLATFORM = "musicbrainz"  # the audit trail's name for the sync's changes
+SYNC_ACTOR = Actor(SYNC_PLATFORM, SYNC_PLATFORM, "MusicBrainz")
 
 
 @dataclass(frozen=True)
@@ -169,14 +171,16 @@ class CatalogStore:
 
     async def corrected(self, conn: aiosqlite.Connection, fact_ids: Sequence[int]) -> set[int]:
         """Facts someone other than the sync changed after it added them (and did not undo):
-        an admin's correction, which a resync leaves standing."""
+        an admin's correction, which a resync leaves standing. An admin's undo of one of the
+        sync's own changes is such a correction too; undoing one's own correction is not."""
         if not fact_ids:
             return set()
         cur = await conn.execute(
             "SELECT DISTINCT CAST(target AS INTEGER) FROM audit_log WHERE target_kind = 'fact'"
-            " AND platform <> ? AND action <> 'undo' AND undone_by IS NULL"
+            " AND platform <> ? AND undone_by IS NULL"
+            " AND (action <> 'undo' OR undoes IN (SELECT id FROM audit_log WHERE platform = ?))"
             f" AND target IN ({','.join('?' * len(fact_ids))})",
-            [SYNC_PLATFORM, *map(str, fact_ids)],
+            [SYNC_PLATFORM, SYNC_PLATFORM, *map(str, fact_ids)],
         )
         return {r[0] for r in await cur.fetchall()}
 

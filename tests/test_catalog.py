@@ -22,6 +22,7 @@ from bot.core import Core
 from bot.errors import FanbotError
 from bot.settings import Settings
 from storage.models import FactKind, Precision
+from tests.conftest import FAN as FAN_CALLER
 from tests.conftest import ask, text_of
 from tests.emulators.musicbrainz_api import (
     BTS,
@@ -378,3 +379,86 @@ async def test_the_website_shows_imported_birthdays_and_the_debut(core: Core, cl
             assert f"{day.day} {day:%B %Y}" in page, born
         _, feed = await site.get("/calendar/bts.ics")
         assert "SUMMARY:V's birthday" in feed and "MusicBrainz: V" in feed  # its source
+
+
+EDITOR = Caller(platform="console", user_id="ed", name="Ed")
+
+
+async def _sync_entries(core: Core, fact_id: int) -> list:
+    return [
+        e
+        for e in await core.store.audit.for_target("fact", str(fact_id))
+        if e.actor.platform == "musicbrainz"
+    ]
+
+
+async def test_a_bot_admin_undoes_the_syncs_change_and_it_survives_a_resync(
+    core: Core, client, mb: MusicBrainzEmulator
+) -> None:
+    await follow(core, client)
+    mb.artists[V]["life-span"]["begin"] = "1995-12-31"
+    mb.unlink(BTS, JIN)
+    await follow(core, client)
+    born = await birth_fact(core, "V")
+    assert born.date.iso() == "1995-12-31"
+    (added, edited) = await _sync_entries(core, born.id)
+    assert not (await ask(core, "/editor add console:ed Ed", ADMIN)).error
+    # Only bot admins undo someone else's change; a fan may not undo at all.
+    for caller in (FAN_CALLER, EDITOR):
+        refused = await ask(core, "/undo musicbrainz", caller)
+        assert refused.error, text_of(refused)
+    refused = await ask(core, f"/undo {edited.id}", EDITOR)
+    assert "Only bot admins can undo someone else's change" in text_of(refused)
+    for bad, says in [
+        ("/undo banana", "Say which change"),
+        ("/undo 99999", "There is no change 99999"),
+    ]:
+        reply = await ask(core, bad, ADMIN)
+        assert reply.error and says in text_of(reply), text_of(reply)
+    # The sync's membership change is refused clearly, and nothing changes.
+    jin = await core.store.audit.for_target("subject", "jin")
+    (left,) = [e for e in jin if e.action == "remove member"]
+    reply = await ask(core, f"/undo {left.id}", ADMIN)
+    assert reply.error and "membership change" in text_of(reply), text_of(reply)
+
+    # `/undo musicbrainz` takes back the sync's latest change: V's birth date.
+    undone = await ask(core, "/undo musicbrainz", ADMIN)
+    assert not undone.error, text_of(undone)
+    assert f"Undone: change {edited.id}" in text_of(undone)
+    assert (await birth_fact(core, "V")).date.iso() == "1995-12-30"
+    again = await ask(core, f"/undo {edited.id}", ADMIN)
+    assert again.error and "was undone already" in text_of(again)
+    history = text_of(await ask(core, f"/history #{born.id}"))
+    assert f"Root (console root-admin): undid change {edited.id} to fact #{born.id}" in history
+
+    # The admin's undo is a decision: the next resync keeps it, and says so.
+    report = await follow(core, client)
+    assert (await birth_fact(core, "V")).date.iso() == "1995-12-30"
+    assert any(f"#{born.id} kept as an admin corrected it" in n for n in report.notes)
+
+    # Undoing the sync's add by its number hides the fact, and it stays hidden.
+    (dynamite,) = await core.store.facts.facts_with_release_title("Dynamite")
+    (add_entry,) = await _sync_entries(core, dynamite.id)
+    assert not (await ask(core, f"/undo {add_entry.id}", ADMIN)).error
+    await follow(core, client)
+    assert "I know no release" in text_of(await ask(core, "/release Dynamite"))
+
+
+async def test_undoing_a_sync_change_keeps_the_changed_meanwhile_check(
+    core: Core, client, mb: MusicBrainzEmulator
+) -> None:
+    await follow(core, client)
+    mb.artists[V]["life-span"]["begin"] = "1995-12-31"
+    await follow(core, client)
+    born = await birth_fact(core, "V")
+    (_, edited) = await _sync_entries(core, born.id)
+    edit = await ask(core, f"/edit #{born.id} date 1995-12-29 https://example.org/v", ADMIN)
+    assert not edit.error, text_of(edit)
+    reply = await ask(core, f"/undo {edited.id}", ADMIN)
+    text = text_of(reply)
+    assert reply.error and f"changed again after change {edited.id} by Root" in text, text
+    assert (await birth_fact(core, "V")).date.iso() == "1995-12-29"
+    # Once the admin takes back their own edit, the sync's value is theirs to undo again.
+    assert not (await ask(core, "/undo", ADMIN)).error
+    assert not (await ask(core, f"/undo {edited.id}", ADMIN)).error
+    assert (await birth_fact(core, "V")).date.iso() == "1995-12-30"

@@ -22,14 +22,12 @@ from bot.catalog.plan import Plan, PlannedFact, PlannedSubject, plan
 from bot.catalog.records import Artist, CatalogSource
 from bot.dates import human
 from bot.errors import FanbotError
-from storage.audit import Actor, fact_snapshot
-from storage.catalog import SYNC_PLATFORM
+from storage.audit import fact_snapshot
+from storage.catalog import SYNC_ACTOR
 from storage.models import Fact, NewFact, NewSubject, Source, SubjectKind, normalize_name
 from storage.store import Store
 
 log = logging.getLogger(__name__)
-
-SYNC_ACTOR = Actor(SYNC_PLATFORM, SYNC_PLATFORM, "MusicBrainz")
 
 
 @dataclass
