@@ -30,6 +30,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """An offer to pick one of several: pressing it runs `command` as whoever pressed it, so
+    the core checks that person's rights exactly as if they had typed it."""
+
+    label: str
+    command: str  # a whole command line, e.g. "/catalog add <mbid>"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     title: str
     lines: tuple[Line, ...] = ()
@@ -41,6 +51,7 @@ class Reply:
     # Errors and help are shown only to the caller where a platform can (Discord ephemeral).
     private: bool = False
     language: str | None = None  # the reader's (the core fills it in): labels, dates
+    choices: tuple[Choice, ...] = ()  # buttons or a menu where the platform has them
 
 
 @dataclass
@@ -53,6 +64,7 @@ class ReplyBuilder:
     sources: list[Source] = field(default_factory=list)
     footer: str | None = None
     language: str | None = None  # None: the request's language, which the core fills in
+    choices: list[Choice] = field(default_factory=list)
     _numbers: dict[Source, int] = field(default_factory=dict, repr=False)
 
     def cite(self, sources: tuple[Source, ...]) -> tuple[int, ...]:
@@ -83,6 +95,7 @@ class ReplyBuilder:
             sources=tuple(self.sources),
             footer=self.footer,
             language=self.language,
+            choices=tuple(self.choices),
         )
 
 

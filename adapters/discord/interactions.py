@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
 from cachetools import LRUCache
 
+from adapters.discord.choices import ChoiceMenu
 from adapters.discord.render import render
 from bot.commands import Command
 from bot.context import Caller, Chat
@@ -137,6 +138,24 @@ class Responder:
         self, interaction: discord.Interaction, command: Command, raw: Mapping[str, str | None]
     ) -> None:
         """Invoke the core (deferring if it is slow) and answer with its reply."""
+        name = command.name
+        await self._answer(
+            interaction, name, lambda caller, chat: self.core.invoke(name, raw, caller, chat)
+        )
+
+    async def run_line(self, interaction: discord.Interaction, line: str) -> None:
+        """A whole command line (a picked choice), run as the person who picked it."""
+        core = self.core
+        await self._answer(
+            interaction, line.split()[0], lambda caller, chat: core.handle_line(line, caller, chat)
+        )
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        call: Callable[[Caller, Chat], Awaitable[Reply]],
+    ) -> None:
         loop = asyncio.get_running_loop()
         deferring: list[asyncio.Task[Any]] = []
 
@@ -148,9 +167,9 @@ class Responder:
         try:
             chat = chat_of(interaction)
             await self._remember_chat(chat)
-            reply = await self.core.invoke(command.name, raw, caller_of(interaction), chat)
+            reply = await call(caller_of(interaction), chat)
         except Exception:
-            log.exception("/%s failed before the core answered", command.name)
+            log.exception("/%s failed before the core answered", name.lstrip("/"))
             reply = error_reply("Something went wrong on our side; nothing was changed.")
         finally:
             timer.cancel()
@@ -177,6 +196,8 @@ class Responder:
             pager = Pager(pages, interaction.user.id)
             pager.interaction = interaction
             extra["view"] = pager
+        elif reply.choices:
+            extra["view"] = ChoiceMenu(reply.choices, self.run_line)
         if not interaction.response.is_done():
             await interaction.response.send_message(embed=pages[0], ephemeral=private, **extra)
         elif deferred is not None and deferred.is_ephemeral() == private:

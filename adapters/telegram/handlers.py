@@ -31,6 +31,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from adapters.telegram.choices import ANSWER_MAX, line_of, with_choices
 from adapters.telegram.forms import CONTROLS, Forms, Ready, Step
 from adapters.telegram.render import render
 from adapters.telegram.send import NO_PREVIEW, Sleep, send_html, waiting_out_429
@@ -40,6 +41,7 @@ from bot.context import Caller, Chat
 from bot.core import TYPE_A_COMMAND, Core
 from bot.errors import FanbotError
 from bot.replies import Reply, error_reply
+from bot.text import shorten
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +201,7 @@ class Handlers:
             context.bot,
             message.chat.id,
             pages[0],
-            keyboard=self._keyboard(pages),
+            keyboard=with_choices(reply.choices, self._keyboard(pages)),
             reply_to=None if message.chat.type == TgChat.PRIVATE else message.message_id,
             sleep=self.sleep,
         )
@@ -270,6 +272,27 @@ class Handlers:
             ),
             self.sleep,
         )
+
+    async def on_choice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A choice pressed: its command runs as the presser; a refusal is shown only to them."""
+        query = update.callback_query
+        if query is None:
+            return
+        line = line_of(query.data or "")
+        message = query.message
+        if line is None or not isinstance(message, Message):
+            await query.answer("This choice has expired; ask the command again.")
+            return
+        private = message.chat.type == TgChat.PRIVATE
+        user = query.from_user
+        caller = Caller("telegram", str(user.id), user.full_name or "someone", private)
+        reply = await self.core.handle_line(line, caller, chat_of(message.chat))
+        if reply.error:
+            said = " ".join(line.text for line in reply.lines) or reply.title
+            await query.answer(shorten(said, ANSWER_MAX), show_alert=True)
+            return
+        await query.answer()
+        await self._show(context, message, reply)
 
     # ---- inline mode
 

@@ -110,6 +110,7 @@ class TelegramService:
             MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, h.on_text)
         )
         app.add_handler(CallbackQueryHandler(h.on_button, pattern=r"^pg:"))
+        app.add_handler(CallbackQueryHandler(h.on_choice, pattern=r"^ch:"))
         app.add_handler(InlineQueryHandler(h.on_inline))
         app.add_handler(ChatMemberHandler(h.on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(h.on_error)

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.dates import anniversary_in
 from bot.errors import FanbotError
 from bot.fan_commands import WHO
-from bot.replies import Reply, ReplyBuilder
+from bot.replies import Choice, Reply, ReplyBuilder
 from bot.text import shorten
 from storage.models import BIRTH, Fact, FactKind, Subject
 
@@ -130,6 +130,8 @@ async def catalog(ctx: Context, action: str, artist: str | None = None) -> Reply
         for hit in hits:
             about = ", ".join(filter(None, [hit.type, hit.country, hit.disambiguation]))
             b.line(f"{hit.name}" + (f" ({about})" if about else "") + f": /catalog add {hit.mbid}")
+            b.choices.append(Choice(hit.name, f"/catalog add {hit.mbid}", about))
+        b.footer = "Choose one (or send its /catalog add line) to follow it."
         return b.build()
     report = await sync_artist(
         store, setup.source, text.lower(), ctx.clock.now(), ctx.zone, setup.secondary_types

@@ -1077,6 +1077,7 @@ class TelegramEmulator:
             extra["entities"] = entities
         markup = p.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:  # only these are echoed
+            _check_inline_keyboard(markup)
             extra["reply_markup"] = markup
         reply = p.get("reply_parameters") or {}
         reply_id = reply.get("message_id") or p.get("reply_to_message_id")
@@ -1105,6 +1106,8 @@ class TelegramEmulator:
             raise ApiError(400, "Bad Request: message can't be edited")
         text, entities = self._format(p.get("text"), p.get("parse_mode"), p.get("entities"))
         markup = p.get("reply_markup") if isinstance(p.get("reply_markup"), dict) else None
+        if markup and "inline_keyboard" in markup:
+            _check_inline_keyboard(markup)
         current = (message.get("text"), message.get("entities", []), message.get("reply_markup"))
         if (text, entities, markup) == current:
             raise ApiError(400, _NOT_MODIFIED)
@@ -1198,3 +1201,12 @@ class TelegramEmulator:
 
 
 _METHODS = {n[5:].lower(): n[5:] for n in dir(TelegramEmulator) if n.startswith("_api_")}
+
+
+def _check_inline_keyboard(markup: dict[str, Any]) -> None:
+    """Telegram's rule for a button's callback_data: 1-64 bytes, else BUTTON_DATA_INVALID."""
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")

@@ -1,0 +1,44 @@
+"""A reply's choices as a select menu: picking one runs its command as the person who picked.
+
+Anyone may open the menu; the core decides whether the picker may run the command, so a fan
+who picks gets the core's refusal, shown only to them. Discord allows 25 options, and labels,
+descriptions and values of at most 100 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.replies import Choice
+from bot.text import shorten
+
+MAX_OPTIONS = 25
+TEXT_MAX = 100
+MENU_TIMEOUT = 600.0  # as long as a pager's buttons work
+
+RunLine = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+class ChoiceMenu(discord.ui.View):
+    def __init__(self, choices: tuple[Choice, ...], run: RunLine, timeout: float = MENU_TIMEOUT):
+        super().__init__(timeout=timeout)
+        self.choices = choices[:MAX_OPTIONS]
+        self.run = run
+        self.menu: discord.ui.Select = discord.ui.Select(
+            placeholder="Choose one",
+            options=[
+                discord.SelectOption(
+                    label=shorten(c.label, TEXT_MAX),
+                    value=str(i),
+                    description=shorten(c.description, TEXT_MAX) or None,
+                )
+                for i, c in enumerate(self.choices)
+            ],
+        )
+        self.menu.callback = self._picked  # type: ignore[method-assign]
+        self.add_item(self.menu)
+
+    async def _picked(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, self.choices[int(self.menu.values[0])].command)
