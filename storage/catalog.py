@@ -7,18 +7,22 @@ transaction (all of it or none of it). All SQL here is parameterized.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
 from storage.audit import Actor
+from storage.bundle import BundleError
 from storage.db import Database
 from storage.errors import ConflictError
 from storage.models import normalize_name
 
 SYNC_PLATFORM = "musicbrainz"  # the audit trail's name for the sync's changes
 SYNC_ACTOR = Actor(SYNC_PLATFORM, SYNC_PLATFORM, "MusicBrainz")
+_MBID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -194,3 +198,88 @@ class CatalogStore:
             )
             found.update({r[0]: r[1] for r in await cur.fetchall()})
         return found
+
+    # ---- export and import ------------------------------------------------------------------
+
+    async def export_rows(self) -> list[dict[str, Any]]:
+        """Each MusicBrainz link by subject key, with the follow where the artist is followed:
+        what lets a resync after `fanbot import` update subjects instead of adding twins."""
+        rows = await self.db.fetchall(
+            "SELECT m.mbid, s.slug, f.name, f.added_at, f.synced_at FROM subject_mbids m"
+            " JOIN subjects s ON s.id = m.subject_id"
+            " LEFT JOIN catalog_followed f ON f.mbid = m.mbid ORDER BY s.slug, m.mbid"
+        )
+        out: list[dict[str, Any]] = []
+        for mbid, slug, name, added_at, synced_at in rows:
+            row: dict[str, Any] = {"mbid": mbid, "subject": slug}
+            if name is not None:
+                row["followed"] = {"name": name, "added_at": added_at, "synced_at": synced_at}
+            out.append(row)
+        return out
+
+    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[dict[str, Any]]) -> int:
+        """Link and follow what the store does not link yet; a link the store holds already
+        (for that id or that subject) stays as it is. Returns how many links were added."""
+        added = 0
+        for row in rows:
+            cur = await conn.execute("SELECT id FROM subjects WHERE slug = ?", (row["subject"],))
+            found = await cur.fetchone()
+            if found is None:
+                raise BundleError(
+                    f"{row['where']}: no subject '{row['subject']}' in the store or the bundle"
+                )
+            cur = await conn.execute(
+                "INSERT OR IGNORE INTO subject_mbids(mbid, subject_id) VALUES (?, ?)",
+                (row["mbid"], found[0]),
+            )
+            added += cur.rowcount
+            follow = row.get("followed")
+            if follow is not None:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO catalog_followed(mbid, subject_id, name, added_at,"
+                    " synced_at) SELECT mbid, subject_id, ?, ?, ? FROM subject_mbids"
+                    " WHERE mbid = ?",
+                    (follow["name"], follow["added_at"], follow["synced_at"], row["mbid"]),
+                )
+        return added
+
+
+def parse_rows(raw: Any, origin: str) -> list[dict[str, Any]]:
+    """Check the 'catalog' section of a bundle before anything is written."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BundleError(f"{origin}: 'catalog' should be a list")
+    out = []
+    for i, row in enumerate(raw):
+        where = f"{origin}: catalog entry #{i + 1}"
+        if not isinstance(row, dict):
+            raise BundleError(f"{where} is not a mapping")
+        mbid, subject = row.get("mbid"), row.get("subject")
+        if not isinstance(mbid, str) or not _MBID.fullmatch(mbid):
+            raise BundleError(f"{where}: 'mbid' should be a MusicBrainz id (36 characters)")
+        if not isinstance(subject, str) or not subject.strip():
+            raise BundleError(f"{where}: 'subject' should be a subject's key")
+        checked: dict[str, Any] = {"mbid": mbid, "subject": subject, "where": where}
+        follow = row.get("followed")
+        if follow is not None:
+            if not isinstance(follow, dict) or not isinstance(follow.get("name"), str):
+                raise BundleError(f"{where}: 'followed' should have the artist's 'name'")
+            checked["followed"] = {
+                "name": follow["name"],
+                "added_at": _time(follow.get("added_at"), where, "added_at"),
+                "synced_at": _time(follow.get("synced_at"), where, "synced_at", optional=True),
+            }
+        out.append(checked)
+    return out
+
+
+def _time(value: Any, where: str, name: str, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    try:
+        return _iso(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        raise BundleError(
+            f"{where}: '{name}' should be a time like 2025-01-24T00:00:00+00:00"
+        ) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from storage import audit as audits
 from storage import bundle as bundles
+from storage import catalog as catalog_rows
 from storage import editors as editor_rows
 from storage.audit import AuditStore
 from storage.bundle import Bundle
@@ -64,6 +65,7 @@ class Store:
         bundles.known_slugs_check(bundle, await self.facts.slugs(), origin)
         audit = audits.parse_rows(bundle.extra.get("audit"), origin)
         editors = editor_rows.parse_rows(bundle.extra.get("editors"), origin)
+        links = catalog_rows.parse_rows(bundle.extra.get("catalog"), origin)
         actor = import_actor(origin) if at is not None else None
         try:
             async with self.db.transaction() as conn:
@@ -78,6 +80,7 @@ class Store:
                     overwrite=overwrite,
                 )
                 await self.editors.import_rows(conn, editors)
+                await self.catalog.import_rows(conn, links)
         finally:
             self.facts.names_generation += 1
         return report
@@ -92,6 +95,8 @@ class Store:
             bundle.extra["audit"] = audit
         if editors := await self.editors.export_rows():
             bundle.extra["editors"] = editors
+        if links := await self.catalog.export_rows():  # followed artists, MusicBrainz ids
+            bundle.extra["catalog"] = links
         return bundle
 
     async def seed_if_empty(self, folder: Path) -> bool:

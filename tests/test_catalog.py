@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +23,10 @@ from bot.context import Caller
 from bot.core import Core
 from bot.errors import FanbotError
 from bot.settings import Settings
+from storage import bundle as bundles
+from storage.bundle import BundleError
 from storage.models import FactKind, Precision
+from storage.store import Store
 from tests.conftest import FAN as FAN_CALLER
 from tests.conftest import ask, text_of
 from tests.emulators.musicbrainz_api import (
@@ -462,3 +467,48 @@ async def test_undoing_a_sync_change_keeps_the_changed_meanwhile_check(
     assert not (await ask(core, "/undo", ADMIN)).error
     assert not (await ask(core, f"/undo {edited.id}", ADMIN)).error
     assert (await birth_fact(core, "V")).date.iso() == "1995-12-30"
+
+
+async def test_export_carries_the_followed_artists_and_their_ids_and_import_restores_them(
+    core: Core, client, mb: MusicBrainzEmulator, tmp_path: Path
+) -> None:
+    await follow(core, client)
+    text = bundles.dump(await core.store.export_bundle(at=core.clock.now()))
+    fresh = await Store.open(tmp_path / "fresh.db")
+    try:
+        await fresh.import_bundle(bundles.parse(bundles.load_text(text, "x"), "x"), "x")
+        (followed,) = await fresh.catalog.followed()
+        assert (followed.mbid, followed.name) == (BTS, "BTS")
+        assert followed.synced_at == core.clock.now()
+        async with fresh.db.transaction() as conn:
+            linked = await fresh.catalog.subject_ids(
+                conn, [BTS, *(mbid(m[0]) for m in BTS_MEMBERS)]
+            )
+        assert len(linked) == 1 + 7
+        # A resync after the import updates the same subjects and facts: no twins.
+        report = await sync_artist(fresh, client, BTS, core.clock.now(), core.zone)
+        assert (report.subjects_added, report.added, report.updated) == (0, 0, 0), report
+        # A second import of the same bundle keeps the links it has (nothing doubled).
+        await fresh.import_bundle(bundles.parse(bundles.load_text(text, "x"), "x"), "x")
+        assert len(await fresh.catalog.followed()) == 1
+    finally:
+        await fresh.close()
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ({"mbid": "not-an-id", "subject": "bts"}, "'mbid' should be a MusicBrainz id"),
+        ({"mbid": BTS, "subject": "nobody-here"}, "no subject 'nobody-here'"),
+        ({"mbid": BTS, "subject": "bts", "followed": {"name": "BTS", "added_at": "soon"}}, "time"),
+        ("bts", "is not a mapping"),
+    ],
+)
+async def test_a_bad_catalogue_entry_in_a_bundle_is_refused_and_nothing_is_imported(
+    core: Core, entry, says: str
+) -> None:
+    before = bundles.dump(await core.store.export_bundle())
+    bundle = bundles.Bundle(extra={"catalog": [entry]})
+    with pytest.raises(BundleError, match=re.escape(says)):
+        await core.store.import_bundle(bundle, "bad.yaml")
+    assert bundles.dump(await core.store.export_bundle()) == before
