@@ -281,6 +281,22 @@ def _fail(message: str) -> bool:
     raise BundleError(message)
 
 
+def section_entries(raw: Any, origin: str, section: str, noun: str) -> list[tuple[str, dict]]:
+    """A later section's entries (editors, catalog, ...), each with the place that names it in
+    a refusal: a list of mappings, or a BundleError saying what is wrong."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BundleError(f"{origin}: '{section}' should be a list")
+    out = []
+    for i, row in enumerate(raw):
+        where = f"{origin}: {noun} #{i + 1}"
+        if not isinstance(row, dict):
+            raise BundleError(f"{where} is not a mapping")
+        out.append((where, row))
+    return out
+
+
 def _check_references(bundle: Bundle, origin: str) -> None:
     # Counted once (list.count per key made a 40,000-fact import take most of a minute).
     for what, keys in (

@@ -15,7 +15,7 @@ from typing import Any
 import aiosqlite
 
 from storage.audit import Actor
-from storage.bundle import BundleError
+from storage.bundle import BundleError, section_entries
 from storage.db import Database
 from storage.errors import ConflictError
 from storage.models import normalize_name
@@ -246,15 +246,8 @@ class CatalogStore:
 
 def parse_rows(raw: Any, origin: str) -> list[dict[str, Any]]:
     """Check the 'catalog' section of a bundle before anything is written."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise BundleError(f"{origin}: 'catalog' should be a list")
     out = []
-    for i, row in enumerate(raw):
-        where = f"{origin}: catalog entry #{i + 1}"
-        if not isinstance(row, dict):
-            raise BundleError(f"{where} is not a mapping")
+    for where, row in section_entries(raw, origin, "catalog", "catalog entry"):
         mbid, subject = row.get("mbid"), row.get("subject")
         if not isinstance(mbid, str) or not _MBID.fullmatch(mbid):
             raise BundleError(f"{where}: 'mbid' should be a MusicBrainz id (36 characters)")

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.bundle import BundleError
+from storage.bundle import BundleError, section_entries
 from storage.db import Database
 
 _FIELDS = ("platform", "user_id", "name", "granted_by", "granted_at")
@@ -80,15 +80,8 @@ class EditorStore:
 
 def parse_rows(raw: Any, origin: str) -> list[Editor]:
     """Check the 'editors' section of a bundle before anything is written."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise BundleError(f"{origin}: 'editors' should be a list")
     out = []
-    for i, row in enumerate(raw):
-        where = f"{origin}: editor #{i + 1}"
-        if not isinstance(row, dict):
-            raise BundleError(f"{where} is not a mapping")
+    for where, row in section_entries(raw, origin, "editors", "editor"):
         values = []
         for name in _FIELDS:
             value = row.get(name)

@@ -108,25 +108,21 @@ async def test_discord_offers_a_menu_and_a_bot_admin_undoes_the_syncs_change(
         original = emu.interaction(ask.id).original
         assert original is not None
 
-        fan = await emu.inject_component(
-            menu["custom_id"],
-            message_id=original.id,
-            component_type=3,
-            values=[bts["value"]],
-            user_id=DISCORD_FAN,
-        )
-        refused = await emu.wait_for_callback(fan.id)
+        async def pick(user_id: int):
+            return await emu.inject_component(
+                menu["custom_id"],
+                message_id=original.id,
+                component_type=3,
+                values=[bts["value"]],
+                user_id=user_id,
+            )
+
+        refused = await emu.wait_for_callback((await pick(DISCORD_FAN)).id)
         assert refused.ephemeral and "bot admin" in description(refused).lower()
         assert await store.catalog.followed() == []
 
-        pick = await emu.inject_component(
-            menu["custom_id"],
-            message_id=original.id,
-            component_type=3,
-            values=[bts["value"]],
-            user_id=OWNER,
-        )
-        followed = await emu.wait_for_callback(pick.id, timeout=30)
+        chosen = await pick(OWNER)
+        followed = await emu.wait_for_callback(chosen.id, timeout=30)
         assert followed.embeds[0]["title"] == "Following BTS", description(followed)
 
         # The sync's latest change (the last release it added) is the admin's to take back.
