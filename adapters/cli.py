@@ -27,7 +27,7 @@ from bot import logsetup
 from bot.app import open_core
 from bot.core import Core
 from bot.i18n import LANGUAGES
-from bot.notify import Notifier
+from bot.reminders.notify import Notifier
 from bot.settings import Settings, SettingsError, unread_names
 from bot.settings import load as load_settings
 from storage.db import describe

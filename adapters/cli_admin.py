@@ -12,7 +12,7 @@ import getpass
 
 from adapters import console
 from adapters.cli_groups import command_group
-from bot.admin_commands import admin_commands
+from bot.admin.commands import admin_commands
 from bot.app import open_core
 from bot.context import Caller, Chat
 from bot.settings import Settings

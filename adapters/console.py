@@ -16,7 +16,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from bot.context import Caller, Chat
 from bot.core import Core
-from bot.notify import Delivery
+from bot.reminders.notify import Delivery
 from bot.replies import Reply, plain_blocks
 
 PROMPT = "fanbot> "

@@ -39,7 +39,7 @@ from bench.report import Report, growth, scaled, verdict
 from bench.synth import cached_store
 from bot.clock import FixedClock
 from bot.core import Core
-from bot.fan_commands import fan_commands
+from bot.fan.commands import fan_commands
 from bot.reminders.runner import IN_FLIGHT, Reminders
 from bot.settings import Settings
 from storage.store import Store

@@ -30,7 +30,7 @@ from bench.report import Report, scaled, verdict
 from bench.synth import cached_store
 from bot.clock import SystemClock
 from bot.core import Core
-from bot.fan_commands import fan_commands
+from bot.fan.commands import fan_commands
 from bot.settings import Settings
 from storage.store import Store
 from tests.emulators.telegram_api import ApiCall, TelegramEmulator

@@ -42,10 +42,10 @@ from adapters.web.app import WebServer
 from adapters.web.site import KEPT_BYTES, Kept
 from bench.report import Report, percentiles, scaled, verdict
 from bench.synth import cached_store
-from bot.calendar_command import feed_path
 from bot.clock import SystemClock
 from bot.core import Core
-from bot.fan_commands import fan_commands
+from bot.fan.calendar import feed_path
+from bot.fan.commands import fan_commands
 from storage.store import Store
 
 FACTS = scaled(100_000, 1000)

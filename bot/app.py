@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.admin_commands import admin_commands
-from bot.calendar_command import calendar_command
+from bot.admin.commands import admin_commands
 from bot.catalog.commands import catalog_commands
+from bot.chats.language import language_commands
 from bot.clock import Clock, SystemClock
 from bot.commands import Command
 from bot.core import Core
-from bot.fan_commands import fan_commands
-from bot.language_command import language_commands
-from bot.reminder_commands import reminder_commands
+from bot.fan.calendar import calendar_command
+from bot.fan.commands import fan_commands
+from bot.reminders.commands import reminder_commands
 from bot.settings import Settings
 from storage.store import Store
 

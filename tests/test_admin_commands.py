@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from bot.admin_commands import edit as edit_command
+from bot.admin.commands import edit as edit_command
 from bot.clock import FixedClock
 from bot.context import Caller, Chat, Context
 from bot.core import Core

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.admin_input import detail_value, parse_source, parse_user, slugify
+from bot.admin.input import detail_value, parse_source, parse_user, slugify
 from bot.errors import FanbotError
 from storage.models import Source
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core import Core
-from bot.notify import ChatGone, DeliveryFailed, send_all
+from bot.reminders.notify import ChatGone, DeliveryFailed, send_all
 from bot.replies import Line, Reply
 from storage.models import PartialDate
 from tests.emulators.discord_api import DiscordEmulator

@@ -16,14 +16,14 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from bot.app import all_commands
+from bot.chats.language import language_commands
 from bot.commands import ParamKind, command_name, param_name
 from bot.context import Caller, Chat
 from bot.core import Core
 from bot.fact_text import fact_text
-from bot.fan_commands import fan_commands
+from bot.fan.commands import fan_commands
 from bot.i18n import LANGUAGES, LOCALE_DIR, _catalogue, normalize, parse_duration, translator
-from bot.language_command import language_commands
-from bot.reminder_commands import reminder_commands
+from bot.reminders.commands import reminder_commands
 from bot.replies import plain_blocks
 from storage.db import latest_version, migrations
 from storage.models import PartialDate

@@ -8,7 +8,7 @@ import pytest
 
 from bot.context import Caller, Chat
 from bot.core import Core
-from bot.notify import ChatGone, Delivery
+from bot.reminders.notify import ChatGone, Delivery
 from bot.reminders.runner import Reminders
 from bot.reminders.schedule import DUE_JOB, ReminderScheduler
 from bot.replies import Reply

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from bot.clock import FixedClock
-from bot.notify import Delivery, DeliveryFailed, DeliveryUncertain
+from bot.reminders.notify import Delivery, DeliveryFailed, DeliveryUncertain
 from bot.reminders.runner import Reminders
 from bot.replies import Reply
 from storage.db import Database

@@ -23,7 +23,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from bot.app import all_commands
 from bot.clock import FixedClock, SystemClock
 from bot.core import Core
-from bot.notify import Delivery, Notifier
+from bot.reminders.notify import Delivery, Notifier
 from bot.reminders.runner import Reminders
 from bot.reminders.schedule import DUE_JOB, ReminderScheduler
 from bot.replies import Reply

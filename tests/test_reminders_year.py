@@ -24,7 +24,7 @@ from bot.app import all_commands
 from bot.clock import FixedClock
 from bot.context import Caller, Chat
 from bot.core import Core
-from bot.notify import Delivery, DeliveryFailed, DeliveryUncertain
+from bot.reminders.notify import Delivery, DeliveryFailed, DeliveryUncertain
 from bot.reminders.runner import Reminders
 from bot.reminders.timing import due_at
 from bot.replies import Reply

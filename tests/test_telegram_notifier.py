@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.notify import ChatGone, DeliveryFailed, send_all
+from bot.reminders.notify import ChatGone, DeliveryFailed, send_all
 from bot.replies import Line, Reply
 from tests.telegram_fixtures import GROUP, SUPERGROUP, Running, eventually, running
 

@@ -1,4 +1,4 @@
-"""Scheduled posts to Discord channels (bot.notify.Notifier).
+"""Scheduled posts to Discord channels (bot.reminders.notify.Notifier).
 
 discord.py's HTTP client already waits out 429s (per-route and global buckets) before retrying;
 what reaches this module is the final answer. A 403 or 404 means the channel is gone or shut to
@@ -16,7 +16,7 @@ import discord
 
 from adapters.discord.render import render
 from bot.core import Core
-from bot.notify import ChatGone, Delivery, DeliveryFailed
+from bot.reminders.notify import ChatGone, Delivery, DeliveryFailed
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Scheduled posts to Telegram groups and channels (bot.notify.Notifier).
+"""Scheduled posts to Telegram groups and channels (bot.reminders.notify.Notifier).
 
 A 429 is waited out for exactly its retry_after (send.py). A group upgraded to a supergroup
 answers 400 with the new id: the stored chat follows it and the page goes there. A 403 (the bot
@@ -23,7 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Te
 
 from adapters.telegram.render import render
 from adapters.telegram.send import Sleep, send_html
-from bot.notify import ChatGone, Delivery, DeliveryFailed, DeliveryUncertain
+from bot.reminders.notify import ChatGone, Delivery, DeliveryFailed, DeliveryUncertain
 from bot.replies import Reply
 from storage.chats import ChatStore
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from icalendar import Calendar, Event, vDuration
 
-from bot.fan_commands import fact_text
+from bot.fan.commands import fact_text
 from bot.replies import source_text
 from storage.models import BIRTH, Fact
 

@@ -21,11 +21,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.web.feeds import MAX_EVENTS, build_feed
 from adapters.web.i18n import N_, Language, choose, load_languages
-from bot.admin_history import when_text
-from bot.calendar_command import ALL_FEED, feed_addresses, feed_path
+from bot.admin.history import when_text
 from bot.core import Core
 from bot.dates import ordinal
-from bot.fan_commands import coming_up, fact_text
+from bot.fan.calendar import ALL_FEED, feed_addresses, feed_path
+from bot.fan.commands import coming_up, fact_text
 from bot.replies import ReplyBuilder
 from storage.audit import AuditEntry
 from storage.models import BIRTH, DEBUT, KIND_FIELDS, Fact, FactKind, PartialDate, Subject

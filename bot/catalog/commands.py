@@ -8,7 +8,7 @@ from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.dates import anniversary_in
 from bot.errors import FanbotError
-from bot.fan_commands import WHO
+from bot.fan.commands import WHO
 from bot.replies import Choice, Reply, ReplyBuilder
 from bot.text import shorten
 from storage.models import BIRTH, Fact, FactKind, Subject

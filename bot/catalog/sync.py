@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.admin_changes import subject_snapshot
-from bot.admin_input import slugify
+from bot.admin.changes import subject_snapshot
+from bot.admin.input import slugify
 from bot.catalog.plan import Plan, PlannedFact, PlannedSubject, plan
 from bot.catalog.records import Artist, CatalogSource
 from bot.dates import human

@@ -32,8 +32,8 @@ from tenacity import (
 )
 
 from bot.clock import Clock
-from bot.notify import ChatGone, DeliveryFailed, DeliveryUncertain, Notifier
 from bot.reminders.digest import DayItems, day_items, digest, localized_digest
+from bot.reminders.notify import ChatGone, DeliveryFailed, DeliveryUncertain, Notifier
 from bot.reminders.timing import due_at
 from bot.replies import Reply
 from storage.store import Store

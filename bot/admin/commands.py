@@ -1,7 +1,7 @@
 """Commands that change facts, subjects, aliases and editors: admins and editors only, audited.
 
-Each write checks everything it was given first (bot/admin_input.py), then makes its change
-and its audit entry in one transaction (bot/admin_changes.py): a refused change changes
+Each write checks everything it was given first (bot/admin/input.py), then makes its change
+and its audit entry in one transaction (bot/admin/changes.py): a refused change changes
 nothing, and every change says who, when, from what to what, and on what source.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import admin_changes as changes
-from bot.admin_history import add_entry
-from bot.admin_input import (
+from bot.admin import changes
+from bot.admin.history import add_entry
+from bot.admin.input import (
     EDITABLE,
     MAX_NAME,
     MAX_SOURCE,
@@ -30,7 +30,7 @@ from bot.admin_input import (
 from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.errors import FanbotError
-from bot.fan_commands import fact_text
+from bot.fan.commands import fact_text
 from bot.replies import Reply, ReplyBuilder
 from bot.text import clean_input, shorten
 from storage.catalog import SYNC_PLATFORM

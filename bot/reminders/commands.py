@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from bot.chats.language import describe as describe_language
 from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.dates import human
 from bot.errors import FanbotError
-from bot.language_command import describe as describe_language
 from bot.reminders.digest import day_items, digest
 from bot.reminders.runner import expand, zone_label
 from bot.reminders.timing import next_due

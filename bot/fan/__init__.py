@@ -1,0 +1,1 @@
+"""What fans ask: milestones, releases, status, search, birthdays, the calendar."""
