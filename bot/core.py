@@ -12,6 +12,7 @@ from rapidfuzz import process
 
 from bot.args import parse_args, split_command
 from bot.catalog.records import CatalogSetup
+from bot.chats.memory import ChatMemory
 from bot.clock import Clock
 from bot.commands import EVERYONE, Command, Param, Registry, Role
 from bot.context import Caller, Chat, Context
@@ -62,6 +63,8 @@ class Core:
         self.language = normalize(language) or "en"  # FANBOT_LANGUAGE: where nobody chose
         self.registry = Registry(commands)
         self.resolver = NameResolver(store.facts)
+        # What adapters report about chats (seen, gone, moved), the same for every platform.
+        self.chats = ChatMemory(store.chats)
         # keep_answers=False: every answer computed afresh (the core benchmark measures that).
         self.watch = StoreWatch(store, answers_kept=ANSWERS_KEPT if keep_answers else 0)
         # Further places that grant roles (the editors table of the admin feature).

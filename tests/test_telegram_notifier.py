@@ -51,6 +51,24 @@ async def test_403_marks_the_chat_inactive_and_stops(bot: Running) -> None:
     assert len(sends) == 1  # no retrying forever
 
 
+async def test_a_chat_a_post_found_gone_resumes_when_the_bot_is_used_there_again(
+    bot: Running,
+) -> None:
+    """The same rule as Discord's (bot.chats.memory): a paused chat is active again after the
+    next command there, so its subscription resumes; it used to stay paused on Telegram."""
+    assert "10 million" in await bot.ask(GROUP, "/milestone V")  # the chat is known already
+    bot.tg.kick_bot(GROUP)
+    with pytest.raises(ChatGone):
+        await send_all(bot.service.notifier, str(GROUP), POST, "k")
+    assert not (await bot.reply_to(GROUP)).ok  # the refused post, so the next is the answer
+    chat = await bot.store.chats.get("telegram", str(GROUP))
+    assert chat is not None and not chat.active
+    bot.tg.unkick_bot(GROUP)  # let back in; the membership update never reached this bot
+    assert "10 million" in await bot.ask(GROUP, "/milestone V")
+    chat = await bot.store.chats.get("telegram", str(GROUP))
+    assert chat is not None and chat.active and chat.inactive_reason is None
+
+
 async def test_a_group_that_became_a_supergroup_is_followed(bot: Running) -> None:
     bot.tg.migrate_chat(GROUP, SUPERGROUP, inject=False)
     delivery = await send_all(bot.service.notifier, str(GROUP), POST, "k")

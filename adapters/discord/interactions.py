@@ -110,20 +110,9 @@ class Responder:
     def __init__(self, core: Core, *, defer_after: float = DEFER_AFTER):
         self.core = core
         self.defer_after = defer_after
-        self._known_chats: set[str] = set()
         # The core hands the same Reply object back for a repeated question; its embeds are
         # built once. Keyed by identity, the Reply kept beside them so the id stays its own.
         self._rendered: LRUCache[int, tuple[Reply, list[discord.Embed]]] = LRUCache(256)
-
-    def forget_chat(self, channel_id: str) -> None:
-        """The notifier found the channel gone: the next command there records it again."""
-        self._known_chats.discard(channel_id)
-
-    async def _remember_chat(self, chat: Chat) -> None:
-        if chat.kind == "private" or chat.id in self._known_chats:
-            return
-        await self.core.store.chats.ensure("discord", chat.id, chat.kind, chat.title)
-        self._known_chats.add(chat.id)
 
     async def may_use(self, interaction: discord.Interaction, command: Command) -> bool:
         """Whether the caller may use the command here: asked before a form opens, so a fan is
@@ -166,7 +155,7 @@ class Responder:
         timer = loop.call_later(self.defer_after, defer)
         try:
             chat = chat_of(interaction)
-            await self._remember_chat(chat)
+            await self.core.chats.chat_seen(chat)
             reply = await call(caller_of(interaction), chat)
         except Exception:
             log.exception("/%s failed before the core answered", name.lstrip("/"))

@@ -2,14 +2,14 @@
 
 discord.py's HTTP client already waits out 429s (per-route and global buckets) before retrying;
 what reaches this module is the final answer. A 403 or 404 means the channel is gone or shut to
-the bot: the chat is marked inactive once and `ChatGone` raised, so the scheduler stops trying.
+the bot: the chat is marked gone (bot.chats.memory) and `ChatGone` raised, so the scheduler stops
+trying until the channel is used again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -46,15 +46,9 @@ def _batches(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 class DiscordNotifier:
     platform = "discord"
 
-    def __init__(
-        self,
-        client: discord.Client,
-        core: Core,
-        on_gone: Callable[[str], None] | None = None,
-    ):
+    def __init__(self, client: discord.Client, core: Core):
         self.client = client
         self.core = core
-        self.on_gone = on_gone
 
     def pages(self, reply: Reply) -> list[list[discord.Embed]]:
         return _batches(render(reply))
@@ -72,10 +66,8 @@ class DiscordNotifier:
                 embeds=page, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce(key)
             )
         except (discord.Forbidden, discord.NotFound) as exc:
-            reason = f"Discord answered {exc.status} ({exc.code}): {exc.text}"[:200]
-            await self.core.store.chats.gone("discord", chat_id, reason)
-            if self.on_gone is not None:
-                self.on_gone(chat_id)
+            reason = f"Discord answered {exc.status} ({exc.code}): {exc.text}"
+            await self.core.chats.chat_gone("discord", chat_id, reason)
             raise ChatGone(f"channel {chat_id}: {reason}") from exc
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             # Safe to send again, answer lost or not: the same nonce cannot make a second post.

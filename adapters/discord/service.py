@@ -79,7 +79,7 @@ class DiscordService:
         self.client = new_client(settings, **client_options)
         self.responder = Responder(core, defer_after=defer_after)
         self.tree: FanbotTree = build_tree(self.client, core, self.responder)
-        self.notifier = DiscordNotifier(self.client, core, on_gone=self.responder.forget_chat)
+        self.notifier = DiscordNotifier(self.client, core)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

@@ -90,7 +90,6 @@ class Handlers:
         self._pages: LRUCache[str, list[str]] = LRUCache(PAGES_KEPT)
         self._page_ids = itertools.count(1)
         self._admins: TTLCache[tuple[int, int], bool] = TTLCache(4096, ADMIN_CHECK_SECONDS)
-        self._known_chats: set[str] = set()
 
     # ---- commands
 
@@ -118,7 +117,7 @@ class Handlers:
             return  # in a group an unknown command is most likely another bot's
         if name == START and not private and "@" not in message.text.split(maxsplit=1)[0]:
             return  # every bot in a group has a /start: only /start@thisbot is ours
-        await self._remember(where)
+        await self.core.chats.chat_seen(where)
         caller = await self._caller(context, message, command)
         if command is not None and command.form:
             given = _given(command, line)
@@ -205,13 +204,6 @@ class Handlers:
             reply_to=None if message.chat.type == TgChat.PRIVATE else message.message_id,
             sleep=self.sleep,
         )
-
-    async def _remember(self, chat: Chat) -> None:
-        """The chat's row, so a later subscription has somewhere to post; once per chat."""
-        if chat.kind == "private" or chat.id in self._known_chats:
-            return
-        await self.core.store.chats.ensure("telegram", chat.id, chat.kind, chat.title)
-        self._known_chats.add(chat.id)
 
     async def _is_admin(
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message: Message
@@ -344,11 +336,9 @@ class Handlers:
         chat = chat_of(change.chat)
         status = change.new_chat_member.status
         if status in (ChatMember.BANNED, ChatMember.LEFT):
-            await self.core.store.chats.gone("telegram", chat.id, f"the bot was {status}")
-            self._known_chats.discard(chat.id)
-        elif chat.kind != "private":
-            await self.core.store.chats.ensure("telegram", chat.id, chat.kind, chat.title)
-            self._known_chats.add(chat.id)
+            await self.core.chats.chat_gone("telegram", chat.id, f"the bot was {status}")
+        else:
+            await self.core.chats.chat_seen(chat)
 
     async def on_migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: everything tied to the old id follows the new one."""
@@ -356,8 +346,7 @@ class Handlers:
         if message is None or message.migrate_to_chat_id is None:
             return
         old, new = str(message.chat.id), str(message.migrate_to_chat_id)
-        await self.core.store.chats.moved("telegram", old, new)
-        self._known_chats.discard(old)
+        await self.core.chats.chat_moved("telegram", old, new)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Whatever went wrong is logged in one line; the bot keeps serving everyone else."""

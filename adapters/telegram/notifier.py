@@ -2,8 +2,9 @@
 
 A 429 is waited out for exactly its retry_after (send.py). A group upgraded to a supergroup
 answers 400 with the new id: the stored chat follows it and the page goes there. A 403 (the bot
-was removed, blocked, or may not write) and "chat not found" mark the chat inactive and raise
-`ChatGone`, so the scheduler stops instead of retrying forever.
+was removed, blocked, or may not write) and "chat not found" mark the chat gone (bot.chats.memory)
+and raise `ChatGone`, so the scheduler stops instead of retrying forever; the next command
+there resumes the chat's posts.
 
 Telegram has no idempotency key for sendMessage, so a page whose answer was lost after the
 request went out (a read timeout, a connection dropped mid-answer) cannot be retried without
@@ -23,9 +24,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Te
 
 from adapters.telegram.render import render
 from adapters.telegram.send import Sleep, send_html
+from bot.chats.memory import ChatMemory
 from bot.reminders.notify import ChatGone, Delivery, DeliveryFailed, DeliveryUncertain
 from bot.replies import Reply
-from storage.chats import ChatStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def maybe_delivered(exc: NetworkError) -> bool:
 class TelegramNotifier:
     platform = "telegram"
 
-    def __init__(self, bot: Bot, chats: ChatStore, sleep: Sleep = asyncio.sleep):
+    def __init__(self, bot: Bot, chats: ChatMemory, sleep: Sleep = asyncio.sleep):
         self.bot = bot
         self.chats = chats
         self.sleep = sleep
@@ -66,7 +67,7 @@ class TelegramNotifier:
                 return Delivery(chat_id=target, message_ids=(str(message.message_id),))
             except ChatMigrated as exc:
                 new_id = str(exc.new_chat_id)
-                await self.chats.moved("telegram", target, new_id)
+                await self.chats.chat_moved("telegram", target, new_id)
                 target = new_id
             except Forbidden as exc:
                 await self._gone(target, f"Telegram answered 403: {exc.message}")
@@ -83,5 +84,5 @@ class TelegramNotifier:
         raise DeliveryFailed(f"chat {chat_id} kept moving; giving up this time")
 
     async def _gone(self, chat_id: str, reason: str) -> None:
-        await self.chats.gone("telegram", chat_id, reason[:200])
+        await self.chats.chat_gone("telegram", chat_id, reason)
         raise ChatGone(f"chat {chat_id}: {reason}")

@@ -96,7 +96,7 @@ class TelegramService:
             .build()
         )
         self._add_handlers()
-        self.notifier = TelegramNotifier(self.app.bot, core.store.chats, sleep)
+        self.notifier = TelegramNotifier(self.app.bot, core.chats, sleep)
 
     def _add_handlers(self) -> None:
         h = self.handlers
