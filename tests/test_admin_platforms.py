@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from bot.admin.forms import form_fields
 from bot.app import all_commands
 from bot.clock import FixedClock
 from bot.core import Core
@@ -54,6 +55,11 @@ async def test_discord_modal_add_then_edit_undo_history(discord_core: Core, stor
         assert modal.type == 9
         inputs = {row["components"][0]["custom_id"] for row in modal.data["components"]}
         assert {"fanbot:who", "fanbot:date", "fanbot:summary", "fanbot:source"} <= inputs
+        # The modal is the core's form description (bot.admin.forms), its first five questions.
+        labels = [row["components"][0]["label"] for row in modal.data["components"]]
+        command = discord_core.registry.get("addmilestone")
+        assert command is not None
+        assert labels == [f.label.capitalize() for f in form_fields(command)[:5]]
         submit = await emu.inject_modal_submit(
             modal.data["custom_id"],
             {

@@ -1,4 +1,4 @@
-"""A modal form for a core command declared with `form=True`: one text input per parameter.
+"""A command's form (bot.admin.forms) as a Discord modal: one text input per question.
 
 Discord allows at most five text inputs in a modal; parameters past the fifth keep the values
 given as slash-command options. What was typed as options pre-fills the form, and the core
@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import discord
 
 from adapters.discord.interactions import Responder
-from bot.commands import Command, Param
+from bot.admin.forms import FormField, form_fields
+from bot.commands import Command
 from bot.text import shorten
 
 MAX_INPUTS = 5
@@ -21,15 +22,15 @@ LABEL_MAX = 45
 FORM_TIMEOUT = 900.0
 
 
-def _label(param: Param) -> str:
-    return shorten(param.name.replace("_", " ").capitalize(), LABEL_MAX)
+def _label(field: FormField) -> str:
+    return shorten(field.label.capitalize(), LABEL_MAX)
 
 
 def fits_a_form(command: Command, given: Mapping[str, str | None]) -> bool:
     """False when a given value could not pre-fill its input; the core then refuses it itself."""
-    for param in command.params[:MAX_INPUTS]:
-        value = given.get(param.name)
-        if value is not None and len(value) > min(param.max_length, INPUT_MAX):
+    for field in form_fields(command)[:MAX_INPUTS]:
+        value = given.get(field.name)
+        if value is not None and len(value) > min(field.max_length, INPUT_MAX):
             return False
     return True
 
@@ -45,18 +46,18 @@ class CommandForm(discord.ui.Modal):
         self.command = command
         self.given = dict(given)
         self.inputs: dict[str, discord.ui.TextInput] = {}
-        for param in command.params[:MAX_INPUTS]:
-            limit = min(param.max_length, INPUT_MAX)
+        for field in form_fields(command)[:MAX_INPUTS]:
+            limit = min(field.max_length, INPUT_MAX)
             text_input: discord.ui.TextInput = discord.ui.TextInput(
-                label=_label(param),
-                placeholder=shorten(param.help, 100),
-                default=self.given.get(param.name),
-                required=param.required,
+                label=_label(field),
+                placeholder=shorten(field.help, 100),
+                default=self.given.get(field.name),
+                required=field.required,
                 max_length=limit,
                 style=discord.TextStyle.paragraph if limit > 200 else discord.TextStyle.short,
-                custom_id=f"fanbot:{param.name}",
+                custom_id=f"fanbot:{field.name}",
             )
-            self.inputs[param.name] = text_input
+            self.inputs[field.name] = text_input
             self.add_item(text_input)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

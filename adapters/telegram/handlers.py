@@ -32,9 +32,9 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from adapters.telegram.choices import ANSWER_MAX, line_of, with_choices
-from adapters.telegram.forms import CONTROLS, Forms, Ready, Step
 from adapters.telegram.render import render
 from adapters.telegram.send import NO_PREVIEW, Sleep, send_html, waiting_out_429
+from bot.admin.forms import CONTROLS, Forms, Ready, Step
 from bot.args import parse_args, split_command
 from bot.commands import Command, Role
 from bot.context import Caller, Chat

@@ -1,16 +1,18 @@
-"""Step by step on Telegram: a form command sent without its values asks for them in turn.
+"""Forms: a command declared with `form=True` asks for its values, built from its declaration.
 
-Discord opens a modal for a command declared with `form=True`; Telegram has no modal, so the
-bot asks for each value not given, one message at a time, and checks each as it arrives (a
-date that is no date is asked again, nothing is lost). /skip leaves an optional value out,
-/done saves once the required ones are in, /cancel drops the form. A form belongs to the one
-person who opened it, in that chat, and lapses after FORM_SECONDS of silence. The core checks
-everything again when the form is done, exactly as for a one-line command.
+`form_fields` is the form itself (its questions, in the declared order, with their help,
+whether each is needed and how long it may be); every platform renders it. Discord shows it
+as one modal. A platform without modals (Telegram) runs `Forms`: each value not given is asked
+one message at a time and checked as it arrives (a date that is no date is asked again, nothing
+is lost). /skip leaves an optional value out, /done saves once the required ones are in,
+/cancel drops the form. A form belongs to the one person who opened it, in that chat, and
+lapses after FORM_SECONDS of silence. The core checks everything again when the form is done,
+exactly as for a one-line command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 from cachetools import TTLCache
@@ -25,7 +27,29 @@ FORM_SECONDS = 15 * 60
 FORMS_KEPT = 4096
 CONTROLS = frozenset({"cancel", "skip", "done"})
 
-FormKey = tuple[int, int]  # (chat id, user id)
+FormKey = tuple[Hashable, Hashable]  # (chat, person), in the platform's own ids
+
+
+def _label(param: Param) -> str:
+    return param.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One question of a form, as every platform shows it."""
+
+    name: str  # the parameter the answer is for
+    label: str  # "member", "source url": the parameter's name as a person reads it
+    help: str
+    required: bool
+    max_length: int
+
+
+def form_fields(command: Command) -> list[FormField]:
+    """The form of a command: one question per parameter, in the order it declares them."""
+    return [
+        FormField(p.name, _label(p), p.help, p.required, p.max_length) for p in command.params
+    ]
 
 
 @dataclass
@@ -48,10 +72,6 @@ class Ready:
 
 
 Step = Reply | Ready
-
-
-def _label(param: Param) -> str:
-    return param.name.replace("_", " ")
 
 
 class Forms:
