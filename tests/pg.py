@@ -24,9 +24,10 @@ def find_bin() -> tuple[Path | None, str]:
     env = os.environ.get("FANBOT_PG_BIN")
     candidates = [env] if env else []
     on_path = shutil.which("initdb")
-    if on_path:
+    if on_path and not env:
         candidates.append(str(Path(os.path.realpath(on_path)).parent))
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    if not env:
+        candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     for c in candidates:
         if (Path(c) / "initdb").is_file() and (Path(c) / "pg_ctl").is_file():
             return Path(c), ""
