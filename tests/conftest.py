@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.context import Caller, Chat
 from bot.core import Core
 from bot.settings import PROJECT_ROOT
 from storage.store import Store
+from tests.pg import SKIP_HINT, PgServer, find_bin
 
 SEEDS = PROJECT_ROOT / "seeds"
 # 2025-01-24 09:00 KST: the first anniversary of Love wins all.
@@ -59,3 +61,37 @@ def text_of(reply) -> str:
     from bot.replies import plain_blocks
 
     return "\n".join(plain_blocks(reply))
+
+
+# PostgreSQL (tests/pg.py): one throwaway cluster for the session, a fresh database per test.
+_pg_skipped: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bindir, why = find_bin()
+    server = None
+    try:
+        if bindir is None:
+            raise RuntimeError(why)
+        server = PgServer(bindir)
+        server.init()
+        server.start()
+    except RuntimeError as exc:
+        if server is not None:
+            server.destroy()
+        if os.environ.get("FANBOT_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL is required (FANBOT_REQUIRE_PG=1): {exc}")
+        _pg_skipped.append(str(exc))
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if _pg_skipped:
+        terminalreporter.write_line(
+            f"PostgreSQL tests skipped: {_pg_skipped[0]}; {SKIP_HINT}", yellow=True
+        )
