@@ -1,13 +1,15 @@
 """The website's pages and feeds: read from the core's store, rendered by Jinja2.
 
 Read-only: every handler reads through the store's read methods and the name resolver,
-and the answer carries an ETag made of the store's change version, the KST day and the
-language, checked before any fact is read, so an unchanged page or feed costs a 304.
+and the answer carries an ETag made of the site's content version (freshness.py: facts and
+names, not every commit), the KST day, the language and the address, checked before any fact
+is read, so an unchanged page or feed costs a 304.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.web.feeds import MAX_EVENTS, build_feed
+from adapters.web.freshness import SiteVersion
 from adapters.web.i18n import N_, Language, choose, load_languages
 from adapters.web.rows import anniversary_label, fact_row, source_links
 from bot.admin.history import when_text
@@ -140,6 +143,7 @@ class Site:
         self.core = core
         self.public_url = public_url
         self.boot = boot  # a new process never matches an old ETag
+        self.version = SiteVersion(core)
         # Rendered answers by (ETag, address): a page asked again before the store changes
         # costs no query and no template. Bounded by bytes; a new version or day misses.
         self._answers: LRUCache[tuple, Kept] = LRUCache(KEPT_BYTES, getsizeof=Kept.size)
@@ -177,10 +181,13 @@ class Site:
     def today(self) -> dt.date:
         return self.core.clock.now().astimezone(self.core.zone).date()
 
-    def etag(self, request: web.Request, what: str) -> str:
-        version = self.core.watch.check()  # a PRAGMA in this thread: no read of facts
+    async def etag(self, request: web.Request, what: str) -> str:
+        """Per address and language; moves with the facts and names, not with any commit."""
+        version = await self.version.current()  # no read of facts unless something committed
         language, _ = self.language(request)
-        return f'W/"{self.boot}-{version}-{self.today():%Y%m%d}-{language.code}-{what}"'
+        address = hashlib.blake2b(request.path_qs.encode(), digest_size=6).hexdigest()
+        day = self.today()
+        return f'W/"{self.boot}-{version}-{day:%Y%m%d}-{language.code}-{what}-{address}"'
 
     def not_modified(self, request: web.Request, etag: str, cache: str) -> None:
         """Raise 304 when the visitor's copy is the one we would send."""
@@ -234,7 +241,7 @@ class Site:
         since the store last changed, else computed (and kept when it is a 200)."""
 
         async def answer(request: web.Request) -> web.StreamResponse:
-            etag = self.etag(request, what)
+            etag = await self.etag(request, what)
             self.not_modified(request, etag, cache)
             key = (etag, request.scheme, request.host, request.path_qs)
             kept = self._answers.get(key)
@@ -248,7 +255,7 @@ class Site:
                 if (
                     self.core.watch.keeping
                     and len(kept.body) <= MAX_KEPT_ONE
-                    and self.etag(request, what) == etag
+                    and await self.etag(request, what) == etag
                 ):
                     self._answers[key] = kept
             response = web.Response(body=kept.body, headers=kept.headers)
