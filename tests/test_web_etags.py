@@ -7,6 +7,8 @@ holding V's page could have been told IU's was the same. Real HTTP, the seeded S
 
 from __future__ import annotations
 
+import re
+
 from bot.context import Caller
 from bot.core import Core
 from tests.conftest import ask
@@ -65,3 +67,12 @@ async def test_a_new_name_or_fact_moves_the_etag(site: Site, core: Core) -> None
     assert not edited.error
     changed, _ = await site.get("/artist/v", headers={"If-None-Match": etag})
     assert changed.status == 200 and changed.headers["ETag"] != etag
+
+
+async def test_links_keep_the_language_the_address_asked_for(site: Site) -> None:
+    """The fact lines' links are written without url() per row; they still carry ?lang=."""
+    _, html = await site.get("/artist/v?lang=ko")
+    links = re.findall(r'href="(/fact/\d+[^"]*)"', html)
+    assert links and all(link.endswith("?lang=ko") for link in links)
+    _, plain = await site.get("/artist/v")
+    assert all("lang=" not in link for link in re.findall(r'href="(/fact/[^"]*)"', plain))

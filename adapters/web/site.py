@@ -221,6 +221,7 @@ class Site:
             lang=language,
             languages=self.languages.values(),
             url=url,
+            lang_query=f"?lang={language.code}" if asked else "",  # url()'s, without a call per row
             switch=switch,
             today=self.today(),
             zone="KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone,
