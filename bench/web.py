@@ -150,11 +150,12 @@ async def _server(kind: str, db: Path, sizes: dict[str, int]) -> AsyncIterator[t
 @dataclass
 class Pass:
     """One pass of requests: its rate, each answer as it arrived (path, seconds, bytes), and
-    the server process's CPU per answer in ms."""
+    the server process's CPU per answer in ms, and the ETags it was given."""
 
     rate: float
     answers: list[tuple[str, float, int]]
     cpu_ms: float = float("nan")
+    etags: dict[str, str] = field(default_factory=dict)  # the ETag each address answered with
 
 
 async def _load(
@@ -162,27 +163,32 @@ async def _load(
     base: str,
     paths: Sequence[str],
     expect: int = 200,
-    headers: dict[str, str] | None = None,
+    etags: dict[str, str] | None = None,
     pid: int | None = None,
 ) -> Pass:
     """Every path once, IN_FLIGHT at a time; each client asks the next when its answer is in.
-    With the server's pid, its CPU time over the pass is read from /proc."""
+    With `etags`, each address is sent the ETag it was given (If-None-Match): ETags are per
+    address. With the server's pid, its CPU time over the pass is read from /proc."""
     queue = iter(paths)
     answers: list[tuple[str, float, int]] = []
+    given: dict[str, str] = {}
 
     async def client() -> None:
         for path in queue:
+            headers = {"If-None-Match": etags[path]} if etags else None
             started = time.perf_counter()
             async with http.get(base + path, headers=headers, allow_redirects=False) as r:
                 body = await r.read()
                 if r.status != expect:
                     raise RuntimeError(f"{path} answered {r.status}, not {expect}")
             answers.append((path, time.perf_counter() - started, len(body)))
+            if "ETag" in r.headers:
+                given[path] = r.headers["ETag"]
 
     cpu = _cpu_seconds(pid) if pid else 0.0
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(IN_FLIGHT)))
-    done = Pass(len(paths) / (time.perf_counter() - started), answers)
+    done = Pass(len(paths) / (time.perf_counter() - started), answers, etags=given)
     if pid:
         done.cpu_ms = (_cpu_seconds(pid) - cpu) / len(paths) * 1000
     return done
@@ -260,10 +266,9 @@ async def _round(
                 again = await _load(http, base, measured, pid=pid)
                 rows[f"revisit {what}"].add(again)
                 rows[f"revisit {what}"].kept.append(keeping.replay(again))
-            async with http.get(base + measured[0]) as r:
-                etag = r.headers["ETag"]
+            given = again.etags  # each visitor comes back with the ETag its address gave
             for _ in range(FAST_PASSES):
-                again = await _load(http, base, measured, 304, {"If-None-Match": etag}, pid)
+                again = await _load(http, base, measured, 304, given, pid)
                 rows[f"304 {what}"].add(again)
 
 

@@ -1,4 +1,5 @@
-"""Calendar feeds (RFC 5545, with RFC 7986's refresh and name) built with icalendar.
+"""Calendar feeds (RFC 5545, with RFC 7986's refresh and name): the calendar's head built with
+icalendar, its events written as icalendar writes them by `ical_text` (a tenth of the cost).
 
 One all-day event per fact known to the day. What has happened recurs every year from the
 day itself (DTSTART;VALUE=DATE, DTEND the next day); a 29 February recurs on the last day of
@@ -13,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, vDuration
 
+from adapters.web.ical_text import all_day_event
 from bot.fan.commands import fact_text
 from bot.replies import source_text
 from storage.models import BIRTH, Fact
@@ -23,12 +25,6 @@ from storage.models import BIRTH, Fact
 REFRESH = dt.timedelta(days=1)
 PRODID = "-//fanbot//calendar feeds//EN"
 MAX_EVENTS = 5_000  # a calendar app chokes long before; the feed says it was cut
-
-
-def _rule(day: dt.date) -> dict[str, object]:
-    if (day.month, day.day) == (2, 29):
-        return {"freq": "yearly", "bymonth": 2, "bymonthday": -1}
-    return {"freq": "yearly"}
 
 
 def event_uid(fact: Fact, host: str) -> str:
@@ -75,21 +71,24 @@ def build_feed(
     cal.add("x-published-ttl", vDuration(REFRESH))
     cal.add("source", feed_url, parameters={"VALUE": "URI"})
     stamp = dt.datetime.combine(today, dt.time(), dt.UTC)  # stable all day: same bytes, same ETag
+    head = cal.to_ical().decode()
+    end = "END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    events = []
     for fact in dated[:MAX_EVENTS]:
         day = fact.date.as_date()
         assert day is not None
         fact_url = f"{site_url}/fact/{fact.id}"
-        event = Event()
-        event.add("uid", event_uid(fact, host))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", day)
-        event.add("dtend", day + dt.timedelta(days=1))
-        if day <= today:
-            event.add("rrule", _rule(day))
-        event.add("summary", _summary(fact))
-        event.add("description", _description(fact, fact_url))
-        event.add("url", fact_url)
-        event.add("categories", [fact.kind.value])
-        event.add("transp", "TRANSPARENT")  # an anniversary does not make anyone busy
-        cal.add_component(event)
-    return cal.to_ical()
+        events.append(
+            all_day_event(
+                uid=event_uid(fact, host),
+                stamp=stamp,
+                day=day,
+                recurring=day <= today,
+                summary=_summary(fact),
+                description=_description(fact, fact_url),
+                url=fact_url,
+                category=fact.kind.value,
+            )
+        )
+    return (head[: -len(end)] + "".join(events) + end).encode()

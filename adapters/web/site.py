@@ -1,13 +1,15 @@
 """The website's pages and feeds: read from the core's store, rendered by Jinja2.
 
 Read-only: every handler reads through the store's read methods and the name resolver,
-and the answer carries an ETag made of the store's change version, the KST day and the
-language, checked before any fact is read, so an unchanged page or feed costs a 304.
+and the answer carries an ETag made of the site's content version (freshness.py: facts and
+names, not every commit), the KST day, the language and the address, checked before any fact
+is read, so an unchanged page or feed costs a 304.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,10 +22,11 @@ from cachetools import LRUCache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from adapters.web.feeds import MAX_EVENTS, build_feed
+from adapters.web.freshness import SiteVersion
 from adapters.web.i18n import N_, Language, choose, load_languages
+from adapters.web.rows import anniversary_label, fact_row, source_links
 from bot.admin.history import when_text
 from bot.core import Core
-from bot.dates import ordinal
 from bot.fan.calendar import ALL_FEED, feed_addresses, feed_path
 from bot.fan.commands import coming_up, fact_text
 from bot.replies import ReplyBuilder
@@ -140,6 +143,7 @@ class Site:
         self.core = core
         self.public_url = public_url
         self.boot = boot  # a new process never matches an old ETag
+        self.version = SiteVersion(core)
         # Rendered answers by (ETag, address): a page asked again before the store changes
         # costs no query and no template. Bounded by bytes; a new version or day misses.
         self._answers: LRUCache[tuple, Kept] = LRUCache(KEPT_BYTES, getsizeof=Kept.size)
@@ -154,9 +158,15 @@ class Site:
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=True,
                 lstrip_blocks=True,
+                auto_reload=False,  # no stat of the file per page: templates ship with the code
             )
             env.install_gettext_translations(language.words, newstyle=True)  # type: ignore[attr-defined]
             self.envs[code] = env
+        # Compiled once at start, each language's (its words are bound into the environment).
+        self.templates = {
+            code: {t: env.get_template(t) for t in env.list_templates(extensions=["html"])}
+            for code, env in self.envs.items()
+        }
 
     # ---- the request's language, freshness and rendering ------------------------------
 
@@ -171,10 +181,13 @@ class Site:
     def today(self) -> dt.date:
         return self.core.clock.now().astimezone(self.core.zone).date()
 
-    def etag(self, request: web.Request, what: str) -> str:
-        version = self.core.watch.check()  # a PRAGMA in this thread: no read of facts
+    async def etag(self, request: web.Request, what: str) -> str:
+        """Per address and language; moves with the facts and names, not with any commit."""
+        version = await self.version.current()  # no read of facts unless something committed
         language, _ = self.language(request)
-        return f'W/"{self.boot}-{version}-{self.today():%Y%m%d}-{language.code}-{what}"'
+        address = hashlib.blake2b(request.path_qs.encode(), digest_size=6).hexdigest()
+        day = self.today()
+        return f'W/"{self.boot}-{version}-{day:%Y%m%d}-{language.code}-{what}-{address}"'
 
     def not_modified(self, request: web.Request, etag: str, cache: str) -> None:
         """Raise 304 when the visitor's copy is the one we would send."""
@@ -204,24 +217,20 @@ class Site:
             return quote(request.path) + "?" + urlencode(params)
 
         zone = self.core.zone.key
-        html = (
-            self.envs[language.code]
-            .get_template(template)
-            .render(
-                lang=language,
-                languages=self.languages.values(),
-                url=url,
-                switch=switch,
-                today=self.today(),
-                zone="KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone,
-                kind_word=lambda kind: KIND_WORDS.get(kind, str(kind)),
-                subject_kind_word=lambda kind: SUBJECT_KIND_WORDS.get(str(kind), str(kind)),
-                detail_word=lambda name: DETAIL_WORDS.get(name, name.replace("_", " ")),
-                ordinal=ordinal,
-                fact_text=fact_text,
-                safe_url=safe_url,
-                **values,
-            )
+        html = self.templates[language.code][template].render(
+            lang=language,
+            languages=self.languages.values(),
+            url=url,
+            lang_query=f"?lang={language.code}" if asked else "",  # url()'s, without a call per row
+            switch=switch,
+            today=self.today(),
+            zone="KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone,
+            kind_word=lambda kind: KIND_WORDS.get(kind, str(kind)),
+            subject_kind_word=lambda kind: SUBJECT_KIND_WORDS.get(str(kind), str(kind)),
+            detail_word=lambda name: DETAIL_WORDS.get(name, name.replace("_", " ")),
+            fact_text=fact_text,
+            safe_url=safe_url,
+            **values,
         )
         response = web.Response(text=html, status=http_status, content_type="text/html")
         response.headers["Content-Language"] = language.code
@@ -233,7 +242,7 @@ class Site:
         since the store last changed, else computed (and kept when it is a 200)."""
 
         async def answer(request: web.Request) -> web.StreamResponse:
-            etag = self.etag(request, what)
+            etag = await self.etag(request, what)
             self.not_modified(request, etag, cache)
             key = (etag, request.scheme, request.host, request.path_qs)
             kept = self._answers.get(key)
@@ -247,7 +256,7 @@ class Site:
                 if (
                     self.core.watch.keeping
                     and len(kept.body) <= MAX_KEPT_ONE
-                    and self.etag(request, what) == etag
+                    and await self.etag(request, what) == etag
                 ):
                     self._answers[key] = kept
             response = web.Response(body=kept.body, headers=kept.headers)
@@ -265,13 +274,28 @@ class Site:
         on_today = await coming_up(facts, today, today)
         ahead = await coming_up(facts, today + dt.timedelta(days=1), today + dt.timedelta(days=30))
         cited = ReplyBuilder(title="")
+        language, _ = self.language(request)
+
+        def rows(entries: list[tuple[dt.date, int, Fact]]) -> list:
+            return [
+                fact_row(
+                    language,
+                    f,
+                    cited.cite(f.sources),
+                    anniversary_label(language, w, y, today),
+                    language.day(w),
+                )
+                for w, y, f in entries[:LISTED]
+            ]
+
         response = self.render(
             request,
             "home.html",
-            on_today=[(w, y, f, cited.cite(f.sources)) for w, y, f in on_today[:LISTED]],
-            ahead=[(w, y, f, cited.cite(f.sources)) for w, y, f in ahead[:LISTED]],
+            on_today=rows(on_today),
+            ahead=rows(ahead),
             more=max(0, len(on_today) - LISTED) + max(0, len(ahead) - LISTED),
             sources=cited.sources,
+            links=source_links(cited.sources, safe_url),
             feed=self.feeds(request, ALL_FEED),
         )
         return response
@@ -301,7 +325,11 @@ class Site:
                 for ref in fact.subjects:
                     dates.setdefault((ref.id, what), fact)
         cited = ReplyBuilder(title="")
-        entries = [(f, cited.cite(f.sources)) for f in timeline[:TIMELINE]]
+        language, _ = self.language(request)
+        entries = [
+            fact_row(language, f, cited.cite(f.sources), language._(KIND_WORDS[f.kind]))
+            for f in timeline[:TIMELINE]
+        ]
         response = self.render(
             request,
             "artist.html",
@@ -313,6 +341,7 @@ class Site:
             timeline=entries,
             cut=len(found) > TIMELINE,
             sources=cited.sources,
+            links=source_links(cited.sources, safe_url),
             feed=self.feeds(request, subject.slug),
         )
         return response
@@ -369,18 +398,24 @@ class Site:
                 artists=[],
                 facts=[],
                 sources=[],
+                links=[],
             )
         artists = await self.core.resolver.choices(text, 10) if text else []
         facts = await self.core.store.facts.search(text, LISTED) if text else []
         cited = ReplyBuilder(title="")
+        language, _ = self.language(request)
         response = self.render(
             request,
             "search.html",
             text=text,
             too_long=False,
             artists=artists,
-            facts=[(f, cited.cite(f.sources)) for f in facts],
+            facts=[
+                fact_row(language, f, cited.cite(f.sources), language._(KIND_WORDS[f.kind]))
+                for f in facts
+            ],
             sources=cited.sources,
+            links=source_links(cited.sources, safe_url),
         )
         return response
 
