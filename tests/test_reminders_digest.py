@@ -11,8 +11,10 @@ from pathlib import Path
 
 from bot.context import Caller, Chat
 from bot.core import Core
-from bot.reminders.digest import day_items, digest
+from bot.i18n import translator
+from bot.reminders.digest import DayItems, celebrations, day_items, digest
 from bot.reminders.timing import due_at, next_due
+from storage.models import BIRTH, DEBUT, Fact, FactKind, PartialDate, Source, SubjectRef
 from tests.conftest import text_of
 from tests.test_cli import run
 
@@ -133,3 +135,69 @@ async def test_status_is_active_from_the_expected_discharge(core: Core, clock) -
     clock.set(dt.datetime(2025, 6, 10, 3, 0, tzinfo=dt.UTC))  # noon KST on the day
     after = text_of(await core.handle_line("/status V", ROOT, CONSOLE))
     assert "active again since 10 June 2025 (after military service)" in after
+
+
+def _event(fid: int, what: str, date: str, who: str, **details: str) -> Fact:
+    return Fact(
+        id=fid,
+        key=f"mb-{what}-{fid}",
+        kind=FactKind.EVENT,
+        summary=f"{who} was born" if what == BIRTH else f"{who} debuted",
+        date=PartialDate.parse(date),
+        subjects=(SubjectRef(fid, who.lower(), who),),
+        sources=(Source("MusicBrainz", "https://musicbrainz.org/artist/x"),),
+        details={"what": what, **details},
+    )
+
+
+V_BORN = _event(1, BIRTH, "1995-12-30", "V")
+BTS_DEBUT = _event(2, DEBUT, "2013-06-13", "BTS")
+
+
+def _said(facts: list[Fact], day: str) -> list[str]:
+    return [item.text for item in celebrations(facts, dt.date.fromisoformat(day))]
+
+
+def test_birthdays_and_debuts_in_the_issues_words() -> None:
+    assert _said([V_BORN, BTS_DEBUT], "2025-12-30") == ["Happy birthday, V! Born 30 December 1995"]
+    assert _said([V_BORN, BTS_DEBUT], "2026-06-13") == ["BTS debuted 13 years ago today"]
+    assert _said([BTS_DEBUT], "2014-06-13") == ["BTS debuted 1 year ago today"]
+    # 13 June 2013 is day 1, so 4,000 days later less one is the 4,000th day.
+    fourth = dt.date(2013, 6, 13) + dt.timedelta(days=3999)
+    assert _said([BTS_DEBUT], fourth.isoformat()) == ["BTS: the 4,000th day since debut"]
+    assert _said([V_BORN, BTS_DEBUT], "2025-12-29") == ["D-1: V's birthday, 30 December"]
+    assert _said([V_BORN], "2025-12-23") == ["D-7: V's birthday, 30 December"]
+    for quiet in ("2025-12-24", "2025-12-31", "1995-12-30", "1995-12-29"):
+        assert _said([V_BORN], quiet) == [], quiet
+
+
+def test_a_29_february_birthday_is_kept_on_28_february_in_common_years() -> None:
+    leap = _event(3, BIRTH, "2000-02-29", "Leap")
+    assert _said([leap], "2025-02-28") == ["Happy birthday, Leap! Born 29 February 2000"]
+    assert _said([leap], "2025-03-01") == []
+    assert _said([leap], "2028-02-29") == ["Happy birthday, Leap! Born 29 February 2000"]
+    assert _said([leap], "2028-02-28") == ["D-1: Leap's birthday, 29 February"]
+    assert _said([leap], "2025-02-27") == ["D-1: Leap's birthday, 28 February"]
+    assert _said([leap], "2025-02-21") == ["D-7: Leap's birthday, 28 February"]
+
+
+def test_a_birth_or_debut_seen_as_of_a_day_or_not_known_to_the_day_is_never_celebrated() -> None:
+    seen = _event(4, BIRTH, "1995-12-30", "Seen", as_of="1995-12-30")
+    year_only = _event(5, DEBUT, "2013", "Someday")
+    for day in ("2025-12-30", "2025-12-29", "2025-12-23", "2014-01-01"):
+        assert _said([seen, year_only], day) == [], day
+
+
+def test_the_digest_says_them_in_korean() -> None:
+    v_day = DayItems(dt.date(2025, 12, 30), celebrations([V_BORN], dt.date(2025, 12, 30)))
+    reply = digest(v_day, None, tr=translator("ko"), names={1: "뷔"})
+    assert reply is not None
+    assert "뷔 생일 축하해요! 1995년 12월 30일생" in text_of(reply)
+
+
+async def test_a_members_birthday_reaches_the_digest_from_the_store(core: Core) -> None:
+    await add(core, '/addevent V 1995-12-30 "V was born" https://musicbrainz.org/a birth')
+    assert "Happy birthday, V! Born 30 December 1995" in await on(core, "2025-12-30")
+    assert "years ago today: V was born" not in await on(core, "2025-12-30")
+    assert "D-7: V's birthday, 30 December" in await on(core, "2025-12-23")
+    assert "D-1: V's birthday, 30 December" in await on(core, "2025-12-29")

@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.dates import _is_leap, anniversary_years, day_number
+from bot.dates import _is_leap, anniversary_in, anniversary_years, day_number
 from bot.fact_text import local_name, sentence, word
 from bot.i18n import Translator, translator
 from bot.replies import Reply, ReplyBuilder
 from storage.facts import FactStore
-from storage.models import Fact, FactKind, PartialDate
+from storage.models import BIRTH, DEBUT, Fact, FactKind, PartialDate
 from storage.store import Store
 
 MAX_LINES = 50
@@ -25,6 +25,7 @@ COUNTDOWNS = (100, 30, 7, 1, 0)  # D-100 … D-day
 # Day counts fans celebrate: every 100th day up to the 1,000th, then every 1,000th.
 DAY_COUNTS = (*range(100, 1000, 100), *range(1000, 20001, 1000))
 COUNTED_KINDS = (FactKind.RELEASE, FactKind.STATUS, FactKind.EVENT)  # debuts, releases, enlistments
+BIRTHDAY_COUNTDOWNS = (7, 1)  # D-7, D-1 to a birthday (issue 16)
 
 
 Names = Mapping[int, str]  # subjects' names in the reader's language, by id
@@ -103,30 +104,83 @@ class DayItems:
         return sorted(chosen, key=lambda i: (i.rank, i.fact.date, i.fact.id, i.text))
 
 
+def _what(fact: Fact) -> str | None:
+    """BIRTH or DEBUT for a catalogue event that happened on its date; an "as of" is never one."""
+    what = fact.detail("what")
+    if fact.kind is not FactKind.EVENT or what not in (BIRTH, DEBUT):
+        return None
+    if not fact.happened or fact.detail("as_of") is not None or fact.hidden:
+        return None
+    return str(what)
+
+
+def _month_days(day: dt.date) -> list[tuple[int, int]]:
+    """The (month, day)s remembered on `day`: 29 February is also remembered on 28 February
+    in years without one."""
+    found = [(day.month, day.day)]
+    if (day.month, day.day) == (2, 28) and not _is_leap(day.year):
+        found.append((2, 29))
+    return found
+
+
+def celebrations(facts: Iterable[Fact], on: dt.date) -> list[Item]:
+    """Birthdays, debut anniversaries, day counts since debut and D-7 / D-1 to birthdays that
+    fall on `on`, from any facts (a pure function: the tests hand it facts, no store).
+
+    Only births and debuts known to the day count; a 29 February birthday is kept on 28
+    February in common years, its countdowns counted to that day.
+    """
+    items: list[Item] = []
+    seen: set[int] = set()
+    for fact in facts:
+        what = _what(fact)
+        if what is None or fact.id in seen:
+            continue
+        seen.add(fact.id)
+        years = anniversary_years(fact.date, on)
+        if years and what == BIRTH:
+            items.append(Item(3, _birthday(fact), fact))
+        elif years:
+            items.append(Item(3, _debut_years(years, fact), fact))
+        n = day_number(fact.date, on)
+        if what == DEBUT and n in DAY_COUNTS:
+            items.append(Item(4, _debut_days(n or 0, fact), fact))
+        for k in BIRTHDAY_COUNTDOWNS if what == BIRTH else ():
+            ahead = on + dt.timedelta(days=k)
+            due = anniversary_in(fact.date, ahead.year) == ahead
+            if due and anniversary_years(fact.date, ahead):
+                when = PartialDate.of(ahead)
+                items.append(Item(2, _birthday_countdown(k, ahead, fact), fact, when))
+    return items
+
+
 async def day_items(facts: FactStore, on: dt.date) -> DayItems:
     items: list[Item] = []
     # Yearly anniversaries (29 February remembered on 28 February in other years).
-    month_days = [(on.month, on.day)]
-    if (on.month, on.day) == (2, 28) and not _is_leap(on.year):
-        month_days.append((2, 29))
-    found, _ = await facts.facts_on_month_days(month_days, on.year, limit=1_000_000)
+    found, _ = await facts.facts_on_month_days(_month_days(on), on.year, limit=1_000_000)
     # The store hands out only facts that happened on their date: a status counts from when it
-    # began, never from the day a source saw it ("as of").
+    # began, never from the day a source saw it ("as of"). Births and debuts have their own words.
     for fact in found:
         years = anniversary_years(fact.date, on)
-        if years:
+        if years and _what(fact) is None:
             items.append(Item(3, _ago(years, fact), fact))
     # Day counts: the fact's own day is day 1. A status that has ended counts no more days.
     starts = {on - dt.timedelta(days=n - 1): n for n in DAY_COUNTS}
-    for fact in await facts.facts_on_dates(sorted(starts)):
+    counted = await facts.facts_on_dates(sorted(starts))
+    for fact in counted:
         n = day_number(fact.date, on)
-        if fact.kind not in COUNTED_KINDS or n not in DAY_COUNTS:
+        if fact.kind not in COUNTED_KINDS or n not in DAY_COUNTS or _what(fact) == DEBUT:
             continue
         if fact.kind is FactKind.STATUS:
             until = _until(fact)
             if until is not None and until <= on:
                 continue
         items.append(Item(4, _day_count(n, fact), fact))
+    # Birthdays and debuts: today's, and the birthdays 7 and 1 days ahead.
+    ahead_days = [on + dt.timedelta(days=k) for k in BIRTHDAY_COUNTDOWNS]
+    month_days = sorted({md for day in ahead_days for md in _month_days(day)})
+    coming, _ = await facts.facts_on_month_days(month_days, on.year + 1, limit=1_000_000)
+    items.extend(celebrations([*found, *coming, *counted], on))
     # Countdowns to future-dated facts, and to statuses expected to end.
     ahead = {on + dt.timedelta(days=k): k for k in COUNTDOWNS}
     for fact in await facts.facts_on_dates(sorted(ahead)):
@@ -139,6 +193,43 @@ async def day_items(facts: FactStore, on: dt.date) -> DayItems:
         k = (until - on).days
         items.append(Item(0 if k == 0 else 2, _ending(k, until, fact), fact, PartialDate.of(until)))
     return DayItems(on, items)
+
+
+def _birthday(fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        return tr._("Happy birthday, {name}! Born {date}").format(
+            name=_names(fact, tr, names), date=tr.date(fact.date)
+        )
+
+    return say
+
+
+def _debut_years(years: int, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        text = tr.ngettext(
+            "{names} debuted {n} year ago today", "{names} debuted {n} years ago today", years
+        )
+        return text.format(names=_names(fact, tr, names), n=tr.number(years))
+
+    return say
+
+
+def _debut_days(n: int, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        return tr._("{names}: the {nth} since debut").format(
+            names=_names(fact, tr, names), nth=tr.nth_day(n)
+        )
+
+    return say
+
+
+def _birthday_countdown(k: int, day: dt.date, fact: Fact) -> Words:
+    def say(tr: Translator, names: Names) -> str:
+        return tr._("D-{k}: {name}'s birthday, {day}").format(
+            k=k, name=_names(fact, tr, names), day=tr.month_day(day)
+        )
+
+    return say
 
 
 def _ago(years: int, fact: Fact) -> Words:
