@@ -10,12 +10,10 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from storage.errors import (
     StoreTooNew,
     StoreWriteFailed,
 )
+from storage.numbered import latest_of, numbered_migrations
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +35,15 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 QUICK_CHECK_SECONDS = 3.0  # the start-up integrity check stops after this long
 _TRIGGERING = ("INSERT", "UPDATE", "DELETE", "REPLAC")  # statements that can fire triggers
-_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """The numbered migrations shipped in storage/migrations, in order: (number, name, sql)."""
-    found = []
-    for entry in resources.files("storage.migrations").iterdir():
-        m = _MIGRATION_RE.match(entry.name)
-        if m:
-            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [n for n, _, _ in found]
-    # Gaps are allowed (features take their own ranges: 0020+, 0030+, so branches do not
-    # collide); each number is used once and the schema version is the highest applied.
-    if len(set(numbers)) != len(numbers) or (numbers and numbers[0] < 1):
-        raise RuntimeError(f"migrations must have distinct numbers from 1, found {numbers}")
-    return found
+    """SQLite's numbered migrations, in order: (number, name, sql)."""
+    return numbered_migrations("storage.migrations")
 
 
 def latest_version() -> int:
-    found = migrations()
-    return found[-1][0] if found else 0
+    return latest_of(migrations())
 
 
 def check_file(path: Path) -> None:

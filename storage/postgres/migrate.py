@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import re
-from importlib import resources
-
 from psycopg import AsyncConnection
 
 from storage.errors import StoreTooNew
+from storage.numbered import latest_of, numbered_migrations
 
 # pg_advisory_xact_lock key: any constant of our own ("fanbot" as hex digits, below 2**63).
 MIGRATION_LOCK = 0x66616E626F74
-_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """storage/postgres/migrations, in order: (number, name, sql); numbered like SQLite's."""
-    found = []
-    for entry in resources.files("storage.postgres.migrations").iterdir():
-        m = _MIGRATION_RE.match(entry.name)
-        if m:
-            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [n for n, _, _ in found]
-    if len(set(numbers)) != len(numbers) or (numbers and numbers[0] < 1):
-        raise RuntimeError(f"migrations must have distinct numbers from 1, found {numbers}")
-    return found
+    """PostgreSQL's numbered migrations, in order: (number, name, sql)."""
+    return numbered_migrations("storage.postgres.migrations")
 
 
 def latest_version() -> int:
-    found = migrations()
-    return found[-1][0] if found else 0
+    return latest_of(migrations())
 
 
 async def migrate(conn: AsyncConnection, where: str) -> int:
