@@ -34,8 +34,7 @@ class FanbotError(Exception):
 
     def text(self, tr: Translator) -> str:
         """The message in the reader's language (English where no translation exists)."""
-        translated = tr._(self.template)
-        return translated.format(**self.params) if self.params else translated
+        return tr.fill(self.template, **self.params)
 
     def with_usage(self, usage: str) -> FanbotError:
         if self.usage is None:

@@ -137,6 +137,12 @@ class Translator:
 
     gettext = _
 
+    def fill(self, message: str, **params: object) -> str:
+        """The message translated, its placeholders filled, and (in Korean) each particle after
+        a filled-in name in the form that name needs."""
+        text = self._(message).format(**params) if params else self._(message)
+        return particles(text) if self.language == "ko" else text
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._t.ngettext(singular, plural, n)
 
@@ -216,3 +222,67 @@ class Translator:
         if key == "Asia/Seoul":
             return self._("KST ({zone})").format(zone=name)
         return name if name == key else f"{name} ({key})"
+
+
+# ---- Korean particles (조사): the form depends on whether the word before ends in a consonant.
+# A Korean msgstr writes both forms, "{name}은(는)", and `particles` keeps the one that fits.
+# PyPI's josa packages (tossi, last released 2018; pyjosa, 2021) read Hangul only, not how
+# Latin names like "V" or "BTS" are read aloud, so this is the small function instead.
+_PARTICLES = {  # written form -> (after a final consonant, after a vowel)
+    "은(는)": ("은", "는"),
+    "이(가)": ("이", "가"),
+    "을(를)": ("을", "를"),
+    "와(과)": ("과", "와"),
+    "(이)라는": ("이라는", "라는"),
+    "(으)로": ("으로", "로"),
+}
+_PARTICLE = re.compile("|".join(re.escape(p) for p in _PARTICLES))
+_CLOSERS = "”’\"')]»」』"
+_LATIN_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}  # 엘, 엠, 엔, 알 read as letters
+# 영 일 삼 육 칠 팔: the digits whose reading ends in a consonant
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "3": "ㅁ", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ"}
+
+
+def final_consonant(word: str) -> str | None:
+    """The final consonant of `word` as read aloud ("ㄹ" for 일, "ㄴ" for 지민), "" after a
+    vowel (뷔, V, BTS, 2), None when it cannot be told (no letter or digit at the end)."""
+    word = word.rstrip(_CLOSERS + " ")
+    if not word:
+        return None
+    last = word[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        jong = (ord(last) - 0xAC00) % 28
+        return "" if jong == 0 else ("ㄹ" if jong == 8 else "ㅇ" if jong == 21 else "ㄱ")
+    if last.isdigit():
+        digits = re.search(r"\d+$", word)
+        number = digits.group() if digits else last
+        zeros = len(number) - len(number.rstrip("0"))
+        if zeros and number.strip("0"):
+            return "ㅂ" if zeros == 1 else "ㄱ" if zeros == 2 else "ㄴ"  # 십, 백, 천/만
+        return _DIGIT_FINAL.get(last, "")
+    if last.isascii() and last.isalpha():
+        token = re.search(r"[A-Za-z]+$", word)
+        letters = token.group() if token else last
+        if letters.isupper() or len(letters) == 1:  # V, BTS, IU: read letter by letter
+            return _LATIN_FINAL.get(last.lower(), "")
+        if letters.lower().endswith("ng"):  # Taehyung, Jung: 형, 정
+            return "ㅇ"
+        return {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}.get(last.lower(), "")  # 올, 드림, 지민
+    return None
+
+
+def particles(text: str) -> str:
+    """Each "은(는)", "이(가)", "을(를)", "와(과)", "(이)라는", "(으)로" after a word as the word
+    needs it ("뷔는", "정국은", "V가", "“Zzyzx”라는", "서울로"); kept written both ways when
+    the word before cannot be read (a symbol)."""
+
+    def pick(m: re.Match[str]) -> str:
+        final = final_consonant(text[: m.start()])
+        if final is None:
+            return m.group()
+        after_consonant, after_vowel = _PARTICLES[m.group()]
+        if m.group() == "(으)로" and final == "ㄹ":
+            return after_vowel  # 서울로, 일로: ㄹ takes 로
+        return after_consonant if final else after_vowel
+
+    return _PARTICLE.sub(pick, text)

@@ -22,7 +22,15 @@ from bot.context import Caller, Chat
 from bot.core import Core
 from bot.fact_text import fact_text
 from bot.fan.commands import fan_commands
-from bot.i18n import LANGUAGES, LOCALE_DIR, _catalogue, normalize, parse_duration, translator
+from bot.i18n import (
+    LANGUAGES,
+    LOCALE_DIR,
+    _catalogue,
+    normalize,
+    parse_duration,
+    particles,
+    translator,
+)
 from bot.reminders.commands import reminder_commands
 from bot.replies import plain_blocks
 from storage.db import latest_version, migrations
@@ -132,6 +140,26 @@ def test_cldr_dates_numbers_durations_and_ordinals() -> None:
     assert ko.ngettext("{n} year ago today", "{n} years ago today", 2) == "{n}년 전 오늘"
 
 
+def test_korean_particles_follow_the_name_before_them() -> None:
+    cases = {
+        "뷔은(는)": "뷔는", "정국은(는)": "정국은", "정국이(가)": "정국이", "뷔이(가)": "뷔가",
+        "V은(는)": "V는", "V이(가)": "V가", "BTS을(를)": "BTS를", "RM은(는)": "RM은",
+        "“Zzyzx”(이)라는": "“Zzyzx”라는", "“지민”(이)라는": "“지민”이라는",
+        "Jimin은(는)": "Jimin은", "Taehyung이(가)": "Taehyung이", "Love wins all을(를)":
+        "Love wins all을", "서울(으)로": "서울로", "부산(으)로": "부산으로", "뷔와(과)": "뷔와",
+        "정국와(과)": "정국과", "999이(가)": "999가", "10은(는)": "10은", "3이(가)": "3이",
+        "“?”은(는)": "“?”은(는)",  # a symbol cannot be read: both forms stay
+    }  # fmt: skip
+    assert {k: particles(k) for k in cases} == cases
+    assert particles("add(추가), 사실 #12은(는)") == "add(추가), 사실 #12는"
+    assert (
+        translator("ko")
+        .fill("“{name}” could be several people: {options}. Which one?", name="V", options="V, 뷔")
+        .startswith("“V”는 여러")
+    )
+    assert translator("en").fill("{n}은(는)", n="V") == "V은(는)"  # English is left as written
+
+
 def test_a_missing_or_stale_mo_is_compiled_from_the_po(tmp_path: Path) -> None:
     folder = tmp_path / "ko" / "LC_MESSAGES"
     folder.mkdir(parents=True)
@@ -226,9 +254,9 @@ async def test_korean_errors_and_usage(korean_core: Core) -> None:
     assert "/milestnoe 명령어는 없습니다" in text_of(unknown)
     assert "혹시 이것인가요: /milestone?" in text_of(unknown)
     nobody = await ask(korean_core, "/milestone Zzyzx", NO_LANGUAGE)
-    assert "“Zzyzx”(이)라는 사람을 모릅니다." in text_of(nobody)
+    assert "“Zzyzx”라는 사람을 모릅니다." in text_of(nobody)  # the particle Zzyzx takes
     too_far = await ask(korean_core, "/upcoming 999", NO_LANGUAGE)
-    assert "days 값은 999이(가) 아니라 1~366 사이여야 합니다." in text_of(too_far)
+    assert "days 값은 999가 아니라 1~366 사이여야 합니다." in text_of(too_far)
     assert "사용법: /upcoming [일수]" in plain_blocks(too_far)
     extra = await ask(korean_core, "/today 2025-01-24 extra", NO_LANGUAGE)
     assert "값을 하나만 받습니다" in text_of(extra)
