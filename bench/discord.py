@@ -35,7 +35,8 @@ from pathlib import Path
 import discord
 from discord import app_commands
 
-from adapters.discord.service import new_client, point_at_proxies
+from adapters.discord.endpoints import point_client_at
+from adapters.discord.service import new_client
 from bench.questions import OPTION, questions
 from bench.report import Report, growth, rss_mb, scaled, verdict
 from bench.synth import cached_store
@@ -86,7 +87,8 @@ async def _serve_bare(embed: bool) -> None:
         else:
             await interaction.response.send_message("Milestones of V")
 
-    point_at_proxies(Settings())
+    settings = Settings()
+    point_client_at(client, settings.discord_api_base_url, settings.discord_gateway_url)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await client.login(TOKEN)

@@ -75,12 +75,10 @@ def settings_for(emu: DiscordEmulator, **extra: object) -> Settings:
 
 @contextlib.contextmanager
 def restore_discord_globals():
-    """The service sets discord.py's REST base and gateway from settings; undo it after."""
+    """The service points its own client at the emulator: discord.py's class attributes stay."""
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    try:
-        yield
-    finally:
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+    yield
+    assert (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == saved
 
 
 @contextlib.asynccontextmanager
@@ -631,3 +629,15 @@ def test_render_stays_within_discord_limits() -> None:
     day = render(Reply(title="x", lines=(Line("y", when=PartialDate(2024, 1, 28)),)))
     assert day[0].description == "28 January 2024 · y"
     _ = EPHEMERAL
+
+
+async def test_two_services_in_one_process_answer_through_their_own_emulators(core: Core) -> None:
+    """Each client is pointed at its own emulator; no discord.py class attribute moves."""
+    async with configured_emulator() as first, configured_emulator() as second:
+        async with running(core, first), running(core, second):
+            for emu in (first, second):
+                rec = await emu.inject_slash_command("today", guild_id=GUILD, channel_id=CHANNEL)
+                answer = await emu.wait_for_callback(rec.id)
+                assert "went wrong" not in description(answer)
+        assert first.gateway_connects and second.gateway_connects
+        assert discord.http.Route.BASE == "https://discord.com/api/v10"

@@ -36,17 +36,16 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     import aiohttp
     import discord
-    import discord.http
 
+    from adapters.discord.endpoints import default_api_base
     from adapters.discord.interactions import Responder
-    from adapters.discord.service import new_client, point_at_proxies
+    from adapters.discord.service import new_client
     from adapters.discord.tree import CatalogueTranslator, build_tree
     from bot.app import open_core
 
     if settings.discord_token is None:
         print("fanbot: DISCORD_TOKEN is not set (environment or .env).", file=sys.stderr)
         return EXIT_CANNOT_START
-    point_at_proxies(settings)
     core = await open_core(settings)
     client = new_client(settings)
     try:
@@ -72,7 +71,7 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         print(f"fanbot: Discord refused the commands: {exc.status} {text}", file=sys.stderr)
         return EXIT_REFUSED
     except (OSError, TimeoutError, aiohttp.ClientError) as exc:  # no network, no answer
-        where = discord.http.Route.BASE
+        where = settings.discord_api_base_url or default_api_base()
         print(f"fanbot: could not reach Discord at {where}: {_reason(exc)}", file=sys.stderr)
         return EXIT_CANNOT_START
     finally:

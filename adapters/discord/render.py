@@ -55,8 +55,10 @@ def _fields(reply: Reply) -> list[tuple[str, str]]:
         value = escape(field.value).strip() or "—"
         parts = split_pages([value], FIELD_VALUE_MAX)
         for i, part in enumerate(parts):
-            label = name if i == 0 else translator(reply.language)._("{name} (continued)").format(
-                name=name
+            label = (
+                name
+                if i == 0
+                else translator(reply.language)._("{name} (continued)").format(name=name)
             )
             out.append((shorten(label, FIELD_NAME_MAX), part))
     return out

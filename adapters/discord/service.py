@@ -13,10 +13,8 @@ import logging
 from typing import Any
 
 import discord
-import discord.gateway
-import discord.http
-import yarl
 
+from adapters.discord.endpoints import point_client_at
 from adapters.discord.interactions import DEFER_AFTER, Responder
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.tree import CatalogueTranslator, FanbotTree, build_tree
@@ -25,18 +23,6 @@ from bot.core import Core
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def point_at_proxies(settings: Settings) -> None:
-    """REST through DISCORD_API_BASE_URL and the gateway through DISCORD_GATEWAY_URL.
-
-    discord.py has no option for either; it reads these class attributes at call time.
-    Tested with discord.py 2.7 (pinned in pyproject.toml).
-    """
-    if settings.discord_api_base_url:
-        discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
 def new_client(settings: Settings, **options: Any) -> discord.Client:
@@ -53,10 +39,14 @@ def new_client(settings: Settings, **options: Any) -> discord.Client:
         **options,
     }
     if settings.discord_shard_count is None:
-        return discord.Client(**options)
-    return discord.AutoShardedClient(
-        shard_count=settings.discord_shard_count, shard_ids=settings.discord_shards, **options
-    )
+        client = discord.Client(**options)
+    else:
+        client = discord.AutoShardedClient(
+            shard_count=settings.discord_shard_count, shard_ids=settings.discord_shards, **options
+        )
+    # DISCORD_API_BASE_URL / DISCORD_GATEWAY_URL: for this client only, not the process.
+    point_client_at(client, settings.discord_api_base_url, settings.discord_gateway_url)
+    return client
 
 
 class DiscordService:
@@ -84,7 +74,6 @@ class DiscordService:
 
     async def start(self) -> None:
         """Log in and connect in the background; returns once the gateway session is ready."""
-        point_at_proxies(self.settings)
         await self.tree.set_translator(CatalogueTranslator())
         assert self.settings.discord_token is not None
         try:

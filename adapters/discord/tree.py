@@ -125,14 +125,14 @@ def build_command(command: Command, responder: Responder) -> app_commands.Comman
             ]
         elif param.suggest == "subjects" or param.choices:
             autocomplete[param.name] = _completer(responder, command, param.name)
+    # discord.py reads a callback's options from inspect.signature(), which honours
+    # __signature__ (Python's own protocol); the rest goes through its public decorators.
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_description__ = descriptions  # type: ignore[attr-defined]
+    app_commands.describe(**descriptions)(callback)
     # Options keep their English names and get a localized name per language at sync.
-    callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
-        p.name: _name(p.name, "param") for p in command.params
-    }
-    callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_autocomplete__ = autocomplete  # type: ignore[attr-defined]
+    app_commands.rename(**{p.name: _name(p.name, "param") for p in command.params})(callback)
+    app_commands.choices(**choices)(callback)
+    app_commands.autocomplete(**autocomplete)(callback)
     if guild_only(command):
         app_commands.guild_only()(callback)
     if Role.CHAT_ADMIN in command.allowed:
