@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import process
 
 from bot.errors import FanbotError
+from bot.i18n import N_, Translator, translator
 from bot.text import shorten
 
 # abbreviation -> (IANA zone, what it stands for)
@@ -103,8 +104,9 @@ def _offset(delta: dt.timedelta | None) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def describe_zone(zone: ZoneInfo, now: dt.datetime) -> str:
-    """'Asia/Tokyo — JST, UTC+09:00 all year': which zone a reply means, and how it moves."""
+def describe_zone(zone: ZoneInfo, now: dt.datetime, tr: Translator | None = None) -> str:
+    """'Asia/Tokyo — JST, UTC+09:00 all year': which zone a reply means, and how it moves,
+    said in the reader's language (`tr`; English by default)."""
     local = now.astimezone(zone)
     year = local.year
     offsets = {
@@ -117,5 +119,8 @@ def describe_zone(zone: ZoneInfo, now: dt.datetime) -> str:
     if not named[:1].isalpha() or named == zone.key:
         named = ""
     pieces = [p for p in (named, _offset(local.utcoffset())) if p]
-    moves = " now; it follows summer time" if len(offsets) > 1 else " all year"
-    return f"{zone.key} — {', '.join(pieces)}{moves}"
+    tr = tr or translator()
+    said = N_("{zone} — {offset} now; it follows summer time") if len(offsets) > 1 else N_(
+        "{zone} — {offset} all year"
+    )
+    return tr._(said).format(zone=zone.key, offset=", ".join(pieces))

@@ -8,7 +8,9 @@ from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.dates import anniversary_in
 from bot.errors import FanbotError
+from bot.fact_text import local_names, names_of_facts
 from bot.fan.commands import WHO
+from bot.i18n import N_
 from bot.replies import Choice, Reply, ReplyBuilder
 from bot.text import shorten
 from storage.models import BIRTH, Fact, FactKind, Subject
@@ -35,25 +37,30 @@ def _calendar_order(fact: Fact) -> tuple[int, int, int]:
     same_for_everyone=True,  # the day is part of what a kept answer is kept for
 )
 async def birthday(ctx: Context, who: tuple[Subject, ...]) -> Reply:
+    tr = ctx.tr
     ids = _people(who)
     facts = await ctx.store.facts.facts_about(ids, FactKind.EVENT, limit=1000)
     births = sorted((f for f in facts if f.detail("what") == BIRTH), key=_calendar_order)
-    names = ", ".join(s.name for s in who)
-    b = ReplyBuilder(title=f"Birthdays: {names}")
+    asked = await local_names(ctx.core.resolver, who, ctx.language)
+    names = tr._(", ").join(asked[s.id] for s in who)
+    people = await names_of_facts(ctx.core.resolver, births, ctx.language)
+    b = ReplyBuilder(title=tr._("Birthdays: {names}").format(names=names))
     today = ctx.today()
     for fact in births:
-        person = fact.subjects[0].name if fact.subjects else fact.summary
-        text = f"{person}'s birthday"
+        person = people[fact.subjects[0].id] if fact.subjects else fact.summary
         next_day = anniversary_in(fact.date, today.year)
         if next_day is not None and next_day < today:
             next_day = anniversary_in(fact.date, today.year + 1)
         if next_day == today:
-            text += " — today!"
+            text = tr.fill(N_("{name}'s birthday — today!"), name=person)
         elif next_day is not None:
-            text += f" — D-{(next_day - today).days}"
+            days = (next_day - today).days
+            text = tr.fill(N_("{name}'s birthday — D-{days}"), name=person, days=days)
+        else:
+            text = tr.fill(N_("{name}'s birthday"), name=person)
         b.fact(fact, text)
     if not births:
-        b.line(f"No birthday recorded for {names} yet.")
+        b.line(tr.fill(N_("No birthday recorded for {names} yet."), names=names))
     return b.build()
 
 

@@ -11,6 +11,8 @@ from urllib.parse import quote
 from bot.commands import Command, Param, ParamKind, declare
 from bot.context import Context
 from bot.errors import FanbotError
+from bot.fact_text import local_names
+from bot.i18n import N_
 from bot.replies import Reply, ReplyBuilder
 from storage.models import Subject
 
@@ -47,17 +49,23 @@ def calendar_command(public_url: str | None) -> Command:
     async def calendar(ctx: Context, who: tuple[Subject, ...] = ()) -> Reply:
         if public_url is None:
             raise FanbotError(
-                "Calendar feeds are not set up on this bot: its operator sets FANBOT_PUBLIC_URL "
-                "(and FANBOT_WEB_PORT, or runs fanbot web)."
+                N_(
+                    "Calendar feeds are not set up on this bot: its operator sets "
+                    "FANBOT_PUBLIC_URL (and FANBOT_WEB_PORT, or runs fanbot web)."
+                )
             )
-        wanted = [(s.name, s.slug) for s in who] or [("every artist", ALL_FEED)]
-        b = ReplyBuilder(title="Calendar feeds")
-        for name, slug in wanted:
+        tr = ctx.tr
+        names = await local_names(ctx.core.resolver, who, ctx.language)
+        wanted = [
+            (tr._("{name} and its members") if s.members else "{name}", names[s.id], s.slug)
+            for s in who
+        ] or [("{name}", tr._("every artist"), ALL_FEED)]
+        b = ReplyBuilder(title=tr._("Calendar feeds"))
+        for label, name, slug in wanted:
             webcal, https = feed_addresses(public_url, slug)
-            members = " and its members" if any(s.slug == slug and s.members for s in who) else ""
-            b.line(f"{name}{members}: {webcal}")
-            b.line(f"or paste into your calendar: {https}")
-        b.footer = (
+            b.line(f"{label.format(name=name)}: {webcal}")
+            b.line(tr._("or paste into your calendar: {url}").format(url=https))
+        b.footer = tr._(
             "Birthdays, anniversaries and coming dates as all-day events, refreshed daily. "
             "Subscribe in Google Calendar (Other calendars → From URL), Apple Calendar or Outlook."
         )

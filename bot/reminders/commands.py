@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from bot.chats.language import describe as describe_language
 from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
-from bot.dates import human
 from bot.errors import FanbotError
-from bot.reminders.digest import day_items, digest
-from bot.reminders.runner import expand, zone_label
+from bot.fact_text import local_names
+from bot.i18n import N_
+from bot.reminders.digest import day_items, localized_digest
+from bot.reminders.runner import expand
 from bot.reminders.timing import next_due
 from bot.replies import Reply, ReplyBuilder
 from bot.zones import describe_zone
@@ -28,20 +29,37 @@ CHAT_ADMINS = frozenset({Role.CHAT_ADMIN})
 
 
 async def _describe(ctx: Context, sub: Subscription) -> list[str]:
-    names = "every artist"
+    """When and about whom a subscription posts, in the reader's language (names as 뷔)."""
+    tr = ctx.tr
+    names = tr._("every artist")
     if sub.subject_ids:
         subjects = await ctx.store.facts.subjects(list(sub.subject_ids))
-        names = ", ".join(s.name for s in subjects)
+        local = await local_names(ctx.core.resolver, subjects, ctx.language)
+        names = tr._(", ").join(local[s.id] for s in subjects)
     day, due = next_due(ctx.clock.now(), sub.at, ZoneInfo(sub.zone))
     when = due.astimezone(ZoneInfo(sub.zone))
     lines = [
-        f"Every day at {sub.at:%H:%M} {zone_label(sub.zone)}, about {names}.",
-        f"Next: {human(PartialDate.of(day))} at {when:%H:%M}, if anything falls on that day.",
+        tr.fill(
+            N_("Every day at {time} {zone}, about {names}."),
+            time=f"{sub.at:%H:%M}",
+            zone=tr.zone(sub.zone),
+            names=names,
+        ),
+        tr.fill(
+            N_("Next: {date} at {time}, if anything falls on that day."),
+            date=tr.date(PartialDate.of(day)),
+            time=f"{when:%H:%M}",
+        ),
     ]
     if not sub.active:
         lines.append(
-            f"Paused: {sub.inactive_reason or 'the chat is gone'}. It resumes once fanbot can post "
-            "here again (add it back, or use any command here); /subscribe resumes it too."
+            tr.fill(
+                N_(
+                    "Paused: {reason}. It resumes once fanbot can post here again (add it back, "
+                    "or use any command here); /subscribe resumes it too."
+                ),
+                reason=sub.inactive_reason or tr._("the chat is gone"),
+            )
         )
     return lines
 
@@ -86,11 +104,13 @@ async def subscribe(
         f"{ctx.caller.platform}:{ctx.caller.user_id}",
         ctx.clock.now(),
     )
-    b = ReplyBuilder(title="Subscribed")
+    tr = ctx.tr
+    b = ReplyBuilder(title=tr._("Subscribed"))
     for line in await _describe(ctx, sub):
         b.line(line)
-    b.line(f"Time zone: {describe_zone(ZoneInfo(sub.zone), ctx.clock.now())}.")
-    b.line("Days with nothing to say get no post. /preview shows what a day would bring.")
+    zone_text = describe_zone(ZoneInfo(sub.zone), ctx.clock.now(), tr)
+    b.line(tr._("Time zone: {zone}.").format(zone=zone_text))
+    b.line(tr._("Days with nothing to say get no post. /preview shows what a day would bring."))
     return b.build()
 
 
@@ -100,9 +120,14 @@ async def subscribe(
 )
 async def subscriptions(ctx: Context) -> Reply:
     sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)
-    b = ReplyBuilder(title="Daily reminders here")
+    tr = ctx.tr
+    b = ReplyBuilder(title=tr._("Daily reminders here"))
     if sub is None:
-        b.line("None. A chat admin can start them with /subscribe [TIME] [TIMEZONE] [SUBJECTS…].")
+        b.line(
+            tr._("None. A chat admin can start them with {usage}.").format(
+                usage=subscribe.usage_in(tr)
+            )
+        )
     else:
         for line in await _describe(ctx, sub):
             b.line(line)
@@ -123,9 +148,9 @@ def _where(ctx: Context) -> tuple[str, str]:
 )
 async def unsubscribe(ctx: Context) -> Reply:
     if not await ctx.store.subscriptions.remove(ctx.chat.platform, ctx.chat.id):
-        raise FanbotError("This chat has no daily reminders to stop.")
-    b = ReplyBuilder(title="Unsubscribed")
-    b.line("No more daily posts here. /subscribe starts them again.")
+        raise FanbotError(N_("This chat has no daily reminders to stop."))
+    b = ReplyBuilder(title=ctx.tr._("Unsubscribed"))
+    b.line(ctx.tr._("No more daily posts here. /subscribe starts them again."))
     return b.build()
 
 
@@ -135,21 +160,29 @@ async def unsubscribe(ctx: Context) -> Reply:
     Param("date", ParamKind.DATE, "a day like 2025-01-24 (default: today)", required=False),
 )
 async def preview(ctx: Context, date: dt.date | None = None) -> Reply:
+    tr = ctx.tr
     sub = await ctx.store.subscriptions.for_chat(ctx.chat.platform, ctx.chat.id)
     zone = sub.zone if sub else ctx.zone.key
     on = date or ctx.clock.now().astimezone(ZoneInfo(zone)).date()
     subject_ids = sub.subject_ids if sub else ()
-    reply = digest(
+    reply = await localized_digest(
+        ctx.store,
         await day_items(ctx.store.facts, on),
         await expand(ctx.store, subject_ids),
-        zone_label(zone),
+        zone,
+        ctx.language,
     )
-    note = "" if sub else f" (no subscription here yet: every artist, {zone_label(zone)})"
+    note = ""
+    if sub is None:
+        note = tr._(" (no subscription here yet: every artist, {zone})").format(zone=tr.zone(zone))
     if reply is None:
-        b = ReplyBuilder(title=f"Nothing on {human(PartialDate.of(on))}")
-        b.line(f"Nothing falls on that day{note}, so there would be no post.")
+        b = ReplyBuilder(title=tr._("Nothing on {date}").format(date=tr.date(PartialDate.of(on))))
+        nothing = tr._("Nothing falls on that day{note}, so there would be no post.")
+        b.line(nothing.format(note=note))
         return b.build()
-    return replace(reply, footer=f"{reply.footer} Preview{note}.") if note else reply
+    if not note:
+        return reply
+    return replace(reply, footer=f"{reply.footer} " + tr._("Preview{note}.").format(note=note))
 
 
 def reminder_commands() -> list[Command]:
