@@ -44,17 +44,24 @@ ABBREVIATIONS: dict[str, tuple[str, str]] = {
 
 # abbreviation -> the IANA zones it may mean (name, what it is there)
 AMBIGUOUS: dict[str, tuple[tuple[str, str], ...]] = {
-    "PST": (("America/Los_Angeles", "US Pacific"), ("Asia/Manila", "Philippines")),
-    "PDT": (("America/Los_Angeles", "US Pacific"),),
-    "CST": (("America/Chicago", "US Central"), ("Asia/Shanghai", "China")),
-    "CDT": (("America/Chicago", "US Central"),),
-    "EST": (("America/New_York", "US Eastern"),),
-    "EDT": (("America/New_York", "US Eastern"),),
-    "MST": (("America/Denver", "US Mountain"), ("America/Phoenix", "Arizona")),
-    "IST": (("Asia/Kolkata", "India"), ("Europe/Dublin", "Ireland"), ("Asia/Jerusalem", "Israel")),
-    "BST": (("Europe/London", "British Summer Time"), ("Asia/Dhaka", "Bangladesh")),
-    "AEST": (("Australia/Sydney", "Sydney, Melbourne"), ("Australia/Brisbane", "Queensland")),
-    "CEST": (("Europe/Paris", "Central Europe"), ("Europe/Berlin", "Central Europe")),
+    "PST": (("America/Los_Angeles", N_("US Pacific")), ("Asia/Manila", N_("Philippines"))),
+    "PDT": (("America/Los_Angeles", N_("US Pacific")),),
+    "CST": (("America/Chicago", N_("US Central")), ("Asia/Shanghai", N_("China"))),
+    "CDT": (("America/Chicago", N_("US Central")),),
+    "EST": (("America/New_York", N_("US Eastern")),),
+    "EDT": (("America/New_York", N_("US Eastern")),),
+    "MST": (("America/Denver", N_("US Mountain")), ("America/Phoenix", N_("Arizona"))),
+    "IST": (
+        ("Asia/Kolkata", N_("India")),
+        ("Europe/Dublin", N_("Ireland")),
+        ("Asia/Jerusalem", N_("Israel")),
+    ),
+    "BST": (("Europe/London", N_("British Summer Time")), ("Asia/Dhaka", N_("Bangladesh"))),
+    "AEST": (
+        ("Australia/Sydney", N_("Sydney, Melbourne")),
+        ("Australia/Brisbane", N_("Queensland")),
+    ),
+    "CEST": (("Europe/Paris", N_("Central Europe")), ("Europe/Berlin", N_("Central Europe"))),
 }
 
 _IANA_SHAPE = re.compile(r"^[A-Za-z_]+/[A-Za-z_+\-/0-9]+$")
@@ -80,21 +87,36 @@ def parse_zone(text: str) -> ZoneInfo:
         return ZoneInfo(ABBREVIATIONS[upper][0])
     if upper in AMBIGUOUS:
         options = AMBIGUOUS[upper]
-        listed = " or ".join(f"{zone} ({where})" for zone, where in options)
+
+        def listed(tr: Translator) -> str:
+            return tr._(" or ").join(f"{zone} ({tr._(where)})" for zone, where in options)
+
         raise FanbotError(
-            f"“{upper}” names no one zone I can follow all year (it depends on where you are, "
-            f"or on summer time): use {listed}.",
+            N_(
+                "“{name}” names no one zone I can follow all year (it depends on where you are, "
+                "or on summer time): use {zones}."
+            ),
             suggestions=tuple(zone for zone, _ in options),
+            name=upper,
+            zones=listed,
         )
     exact = _zones().get(name.casefold())
     if exact:
         return ZoneInfo(exact)
-    guesses = process.extract(name, list(_zones().values()), limit=3, score_cutoff=60)
-    hint = f" Did you mean {', '.join(g[0] for g in guesses)}?" if guesses else ""
+    found = process.extract(name, list(_zones().values()), limit=3, score_cutoff=60)
+    guesses = [g[0] for g in found]
+
+    def hint(tr: Translator) -> str:
+        return tr._(" Did you mean {zones}?").format(zones=", ".join(guesses)) if guesses else ""
+
     raise FanbotError(
-        f"“{shorten(text, 40)}” is not a time zone I know; use a name like Asia/Seoul, "
-        f"America/New_York, or KST, JST, UTC.{hint}",
+        N_(
+            "“{name}” is not a time zone I know; use a name like Asia/Seoul, America/New_York, "
+            "or KST, JST, UTC.{hint}"
+        ),
         suggestions=(),
+        name=shorten(text, 40),
+        hint=hint,
     )
 
 
