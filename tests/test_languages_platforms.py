@@ -6,11 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bot.app import all_commands
+from bot.commands import Command
+from bot.context import Context
 from bot.core import Core
 from bot.reminders.runner import Reminders
+from bot.replies import Choice, Reply
+from storage.store import Store
 from tests.conftest import FixedClock
 from tests.telegram_fixtures import ADMIN, FAN, GROUP, running
-from tests.test_discord_adapter import CHANNEL, GUILD, MOD, configured_emulator
+from tests.test_discord_adapter import CHANNEL, EXTRA, GUILD, MOD, configured_emulator
 from tests.test_discord_adapter import FAN as DISCORD_FAN
 from tests.test_discord_adapter import running as discord_running
 
@@ -128,3 +133,40 @@ async def test_discord_locale_ko_gets_korean_unless_the_channel_chose_english(
         assert chosen.embeds[0]["title"] == "Language set"
         again = await slash("milestone", {"who": "V"}, DISCORD_FAN)
         assert again.embeds[0]["title"] == "Milestones of V"
+
+
+async def _choose(ctx: Context) -> Reply:
+    """A reply that offers a choice, as /catalog add NAME does (an admin command)."""
+    return Reply(title="?", choices=(Choice("V", "/milestone V"), Choice("IU", "/milestone IU")))
+
+
+async def test_discord_pages_and_choices_speak_the_readers_language(
+    store: Store, clock: FixedClock
+) -> None:
+    """The page count, the footer's "Page 1 of N", a choice menu's prompt in the reply's
+    language; someone else pressing the pager is told no in their own."""
+    core = Core(store, clock, [*all_commands(), *EXTRA, Command("choose", "Pick", (), _choose)])
+    where = {"guild_id": GUILD, "channel_id": CHANNEL}
+    async with configured_emulator() as emu, discord_running(core, emu):
+        rec = await emu.inject_slash_command("long", user_id=DISCORD_FAN, locale="ko", **where)
+        first = await emu.wait_for_callback(rec.id)
+        original = emu.interaction(rec.id).original
+        assert original is not None
+        buttons = first.components[0]["components"]
+        assert buttons[1]["label"].startswith("1 / ")
+        assert first.embeds[0]["footer"]["text"].endswith("쪽 중 1쪽"), first.embeds[0]["footer"]
+
+        async def press(user: int, locale: str) -> str:
+            other = await emu.inject_component(
+                buttons[2]["custom_id"], message_id=original.id, user_id=user, locale=locale
+            )
+            return (await emu.wait_for_callback(other.id)).content or ""
+
+        assert (await press(MOD, "ko")).startswith("물어본 사람만 페이지를 넘길 수 있습니다")
+        assert (await press(MOD, "en-US")).startswith("Only the person who asked")
+        offer = await emu.inject_slash_command("choose", user_id=DISCORD_FAN, locale="ko", **where)
+        (menu,) = (await emu.wait_for_callback(offer.id)).components[0]["components"]
+        assert menu["placeholder"] == "하나를 고르세요"
+        offer = await emu.inject_slash_command("choose", user_id=DISCORD_FAN, **where)
+        (menu,) = (await emu.wait_for_callback(offer.id)).components[0]["components"]
+        assert menu["placeholder"] == "Choose one"

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
+from bot.i18n import Translator, translator
 from bot.replies import Choice
 from bot.text import shorten
 
@@ -22,12 +23,20 @@ RunLine = Callable[[discord.Interaction, str], Awaitable[None]]
 
 
 class ChoiceMenu(discord.ui.View):
-    def __init__(self, choices: tuple[Choice, ...], run: RunLine, timeout: float = MENU_TIMEOUT):
+    """The menu, its prompt in the reply's language (`tr`)."""
+
+    def __init__(
+        self,
+        choices: tuple[Choice, ...],
+        run: RunLine,
+        tr: Translator | None = None,
+        timeout: float = MENU_TIMEOUT,
+    ):
         super().__init__(timeout=timeout)
         self.choices = choices[:MAX_OPTIONS]
         self.run = run
         self.menu: discord.ui.Select = discord.ui.Select(
-            placeholder="Choose one",
+            placeholder=(tr or translator())._("Choose one"),
             options=[
                 discord.SelectOption(
                     label=shorten(c.label, TEXT_MAX),

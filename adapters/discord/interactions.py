@@ -20,8 +20,9 @@ from adapters.discord.choices import ChoiceMenu
 from adapters.discord.render import render
 from bot.commands import Command
 from bot.context import Caller, Chat
-from bot.core import Core
+from bot.core import SOMETHING_WENT_WRONG, Core
 from bot.errors import FanbotError
+from bot.i18n import Translator, translator
 from bot.replies import Reply, error_reply
 from bot.text import shorten
 
@@ -51,13 +52,28 @@ def chat_of(interaction: discord.Interaction) -> Chat:
     return Chat(platform="discord", id=str(interaction.channel_id), kind=kind, title=title)
 
 
-class Pager(discord.ui.View):
-    """Previous/next buttons over embed pages; only the person who asked turns them."""
+Speaker = Callable[[discord.Interaction], Awaitable[Translator]]  # whose language to answer in
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float = PAGER_TIMEOUT):
+
+class Pager(discord.ui.View):
+    """Previous/next buttons over embed pages; only the person who asked turns them.
+
+    The page count is in the reply's language (`tr`); someone else who presses gets the
+    refusal in their own (`speaker`: the chat's choice, else their client's language)."""
+
+    def __init__(
+        self,
+        pages: list[discord.Embed],
+        owner_id: int,
+        tr: Translator,
+        speaker: Speaker,
+        timeout: float = PAGER_TIMEOUT,
+    ):
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
+        self.tr = tr
+        self.speaker = speaker
         self.index = 0
         self.interaction: discord.Interaction | None = None
         self.message: discord.WebhookMessage | None = None  # set when sent as a follow-up
@@ -66,13 +82,20 @@ class Pager(discord.ui.View):
     def _sync(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
-        self.position.label = f"{self.index + 1} / {len(self.pages)}"
+        tr = self.tr
+        self.position.label = tr._("{page} / {pages}").format(
+            page=tr.number(self.index + 1), pages=tr.number(len(self.pages))
+        )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
+        tr = await self.speaker(interaction)
         await interaction.response.send_message(
-            "Only the person who asked can turn these pages; ask the command yourself to browse.",
+            tr._(
+                "Only the person who asked can turn these pages; ask the command yourself to "
+                "browse."
+            ),
             ephemeral=True,
         )
         return False
@@ -113,6 +136,11 @@ class Responder:
         # The core hands the same Reply object back for a repeated question; its embeds are
         # built once. Keyed by identity, the Reply kept beside them so the id stays its own.
         self._rendered: LRUCache[int, tuple[Reply, list[discord.Embed]]] = LRUCache(256)
+
+    async def speaker(self, interaction: discord.Interaction) -> Translator:
+        """The language to tell this person something in outside a command's reply (a pager
+        pressed by someone else, a failure): the chat's choice, else their client's."""
+        return await self.core.translator_for(caller_of(interaction), chat_of(interaction))
 
     async def may_use(self, interaction: discord.Interaction, command: Command) -> bool:
         """Whether the caller may use the command here: asked before a form opens, so a fan is
@@ -159,7 +187,8 @@ class Responder:
             reply = await call(caller_of(interaction), chat)
         except Exception:
             log.exception("/%s failed before the core answered", name.lstrip("/"))
-            reply = error_reply("Something went wrong on our side; nothing was changed.")
+            tr = await self.speaker(interaction)
+            reply = error_reply(tr._(SOMETHING_WENT_WRONG), tr=tr)
         finally:
             timer.cancel()
         thinking = await deferring[0] if deferring else None
@@ -181,12 +210,13 @@ class Responder:
         private = reply.private or reply.error
         extra: dict[str, Any] = {}
         pager = None
+        tr = translator(reply.language)
         if len(pages) > 1:
-            pager = Pager(pages, interaction.user.id)
+            pager = Pager(pages, interaction.user.id, tr, self.speaker)
             pager.interaction = interaction
             extra["view"] = pager
         elif reply.choices:
-            extra["view"] = ChoiceMenu(reply.choices, self.run_line)
+            extra["view"] = ChoiceMenu(reply.choices, self.run_line, tr)
         if not interaction.response.is_done():
             await interaction.response.send_message(embed=pages[0], ephemeral=private, **extra)
         elif deferred is not None and deferred.is_ephemeral() == private:

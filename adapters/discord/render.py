@@ -106,13 +106,17 @@ def render(reply: Reply) -> list[discord.Embed]:
         pages[-1][1].append((name, value))
     color = ERROR_COLOR if reply.error else COLOR
     embeds = []
+    tr = translator(reply.language)
     for i, (desc, fields, refs) in enumerate(pages):
         embed = discord.Embed(title=title, description=desc or None, colour=color)
         for name, value in fields:
             embed.add_field(name=name, value=value, inline=False)
         footer = _footer(reply, refs, first=i == 0)
         if len(pages) > 1:
-            footer = f"{footer}\nPage {i + 1} of {len(pages)}".strip()
+            page = tr._("Page {page} of {pages}").format(
+                page=tr.number(i + 1), pages=tr.number(len(pages))
+            )
+            footer = f"{footer}\n{page}".strip()
         room = min(FOOTER_MAX, EMBED_TOTAL_MAX - len(embed))
         if footer:
             embed.set_footer(text=shorten(footer, room))

@@ -19,8 +19,8 @@ from discord.app_commands import locale_str
 from adapters.discord.forms import CommandForm, fits_a_form
 from adapters.discord.interactions import Responder
 from bot.commands import EVERYONE, Command, Param, ParamKind, Role
-from bot.core import Core
-from bot.i18n import SOURCE_LANGUAGE, normalize, translator
+from bot.core import SOMETHING_WENT_WRONG, Core
+from bot.i18n import N_, SOURCE_LANGUAGE, normalize, translator
 from bot.replies import error_reply
 from bot.text import shorten
 
@@ -164,19 +164,20 @@ class FanbotTree(app_commands.CommandTree):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
-            message = (
+            message = N_(
                 "This command changed since it was registered; a bot operator needs to run "
                 "`fanbot discord sync`."
             )
         else:
-            message = "Something went wrong on our side; nothing was changed. Please try again."
+            message = SOMETHING_WENT_WRONG
         log.error(
             "interaction for %s failed", getattr(interaction.command, "name", "?"), exc_info=error
         )
         if interaction.type is discord.InteractionType.autocomplete:
             return
         try:
-            await self.responder.show(interaction, error_reply(message))
+            tr = await self.responder.speaker(interaction)
+            await self.responder.show(interaction, error_reply(tr._(message), tr=tr))
         except discord.HTTPException:
             log.warning("could not tell the person that the interaction failed")
 
