@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.commands import Param, ParamKind
-from bot.errors import FanbotError
+from bot.commands import Param, ParamKind, param_name
+from bot.errors import FanbotError, Said
 from bot.i18n import N_
 from bot.names import NameResolver
 from bot.text import clean_input, shorten
@@ -38,11 +39,38 @@ def parse_time(text: str) -> dt.time:
     return dt.time(hour, minute)
 
 
+_DATE_SHAPE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")  # as storage reads it
+
+
+def not_a_date(text: str) -> FanbotError:
+    """Why `text` is no date, in the reader's language: storage's InvalidDate says it in English
+    only, so the reason is found again here (the same checks, in the same order)."""
+    m = _DATE_SHAPE.match(text)
+    if not m:
+        return FanbotError(
+            N_("That is not a date: {text} is not a date like 2024-01-24, 2024-01 or 2024."),
+            text=repr(shorten(text, 40)),
+        )
+    year, month, day = (int(g) if g else None for g in m.groups())
+    assert year is not None
+    if not 1 <= year <= 9999:
+        return FanbotError(N_("That is not a date: year {year} is out of range."), year=year)
+    if month is not None and not 1 <= month <= 12:
+        return FanbotError(N_("That is not a date: there is no month {month}."), month=month)
+    last = calendar.monthrange(year, month or 1)[1]
+    return FanbotError(
+        N_("That is not a date: {month} has no day {day} (it has {last})."),
+        month=f"{year}-{month:02d}",
+        day=day,
+        last=last,
+    )
+
+
 def parse_date(text: str) -> dt.date:
     try:
         date = PartialDate.parse(text)
-    except InvalidDate as exc:
-        raise FanbotError(f"That is not a date: {exc}.") from None
+    except InvalidDate:
+        raise not_a_date(text) from None
     day = date.as_date()
     if day is None:
         raise FanbotError(N_("“{text}” needs a day too, like 2024-01-24."), text=text)
@@ -86,18 +114,23 @@ def parse_number(text: str, name: str, minimum: int | None = 0) -> int:
     return value
 
 
+def _named(param: Param) -> Said:
+    """The parameter's name as the reader's menus show it ("days" / "일수")."""
+    return lambda tr: param_name(tr, param.name)
+
+
 async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactStore) -> Any:
     """One argument's raw text to the value its handler takes; FanbotError when it can't be."""
     text = clean_input(raw)
     if len(raw) > param.max_length:
         raise FanbotError(
             N_("{name} is too long ({length} characters; at most {limit})."),
-            name=param.name,
+            name=_named(param),
             length=f"{len(raw):,}",
             limit=f"{param.max_length:,}",
         )
     if not text:
-        raise FanbotError(N_("{name} is empty."), name=param.name)
+        raise FanbotError(N_("{name} is empty."), name=_named(param))
     kind = param.kind
     if kind is ParamKind.SUBJECT:
         if not param.many:
@@ -110,15 +143,15 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
     if kind is ParamKind.PARTIAL_DATE:
         try:
             return PartialDate.parse(text)
-        except InvalidDate as exc:
-            raise FanbotError(f"That is not a date: {exc}.") from None
+        except InvalidDate:
+            raise not_a_date(text) from None
     if kind is ParamKind.INTEGER:
         try:
             value = int(text.replace(",", "").replace("_", ""))
         except ValueError:
             raise FanbotError(
                 N_("{name} should be a whole number, not “{text}”."),
-                name=param.name,
+                name=_named(param),
                 text=shorten(text, 40),
             ) from None
         if (
@@ -128,7 +161,7 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
         ):
             raise FanbotError(
                 N_("{name} should be from {minimum} to {maximum}, not {value}."),
-                name=param.name,
+                name=_named(param),
                 minimum=param.minimum,
                 maximum=param.maximum,
                 value=value,
@@ -139,7 +172,7 @@ async def convert(param: Param, raw: str, resolver: NameResolver, facts: FactSto
             if choice.casefold() == text.casefold():
                 return choice
         raise FanbotError(
-            N_("{name} is one of: {choices}."), name=param.name, choices=", ".join(param.choices)
+            N_("{name} is one of: {choices}."), name=_named(param), choices=", ".join(param.choices)
         )
     if kind is ParamKind.FACT:
         number = text.lstrip("#")

@@ -256,7 +256,7 @@ async def test_korean_errors_and_usage(korean_core: Core) -> None:
     nobody = await ask(korean_core, "/milestone Zzyzx", NO_LANGUAGE)
     assert "“Zzyzx”라는 사람을 모릅니다." in text_of(nobody)  # the particle Zzyzx takes
     too_far = await ask(korean_core, "/upcoming 999", NO_LANGUAGE)
-    assert "days 값은 999가 아니라 1~366 사이여야 합니다." in text_of(too_far)
+    assert "일수 값은 999가 아니라 1~366 사이여야 합니다." in text_of(too_far)  # its Korean name
     assert "사용법: /upcoming [일수]" in plain_blocks(too_far)
     extra = await ask(korean_core, "/today 2025-01-24 extra", NO_LANGUAGE)
     assert "값을 하나만 받습니다" in text_of(extra)
