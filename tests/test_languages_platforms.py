@@ -170,3 +170,25 @@ async def test_discord_pages_and_choices_speak_the_readers_language(
         offer = await emu.inject_slash_command("choose", user_id=DISCORD_FAN, **where)
         (menu,) = (await emu.wait_for_callback(offer.id)).components[0]["components"]
         assert menu["placeholder"] == "Choose one"
+
+
+async def test_telegram_page_buttons_speak_the_readers_language(tmp_path: Path) -> None:
+    async with running(tmp_path) as bot:
+        for n in range(40):
+            text = f'/addevent V 2023-0{1 + n % 9}-1{n % 9} "V event {n}: ' + "word " * 25
+            assert "Added #" in await bot.ask(ADMIN, text + f'" https://example.com/{n}')
+        bot.tg.set_user_language(KOREAN_USER, "ko")
+        bot.tg.inject_message(KOREAN_USER, "/search V event")
+        first = await bot.reply_to(KOREAN_USER)
+        keyboard = first.params["reply_markup"]["inline_keyboard"][0]
+        total = keyboard[0]["text"].split(" / ")[1]
+        assert [b["text"] for b in keyboard] == [f"1 / {total}", "다음 ▶"]
+        message_id = first.result["message_id"]
+        bot.tg.inject_callback_query(KOREAN_USER, message_id, keyboard[1]["callback_data"])
+        edit = await bot.tg.wait_for("editMessageText")
+        buttons = [b["text"] for b in edit.params["reply_markup"]["inline_keyboard"][0]]
+        assert buttons[0] == "◀ 이전" and buttons[1] == f"2 / {total}"
+        assert (await bot.tg.wait_for("answerCallbackQuery")).ok
+        bot.tg.inject_callback_query(KOREAN_USER, message_id, "pg:999999:1")
+        expired = await bot.tg.wait_for("answerCallbackQuery")
+        assert expired.params["text"] == "이 페이지는 만료되었습니다. 명령어를 다시 입력해 주세요."

@@ -15,9 +15,7 @@ import logging
 
 from cachetools import LRUCache, TTLCache
 from telegram import (
-    Chat as TgChat,
-)
-from telegram import (
+    CallbackQuery,
     ChatMember,
     ForceReply,
     InlineKeyboardButton,
@@ -26,6 +24,9 @@ from telegram import (
     InputTextMessageContent,
     Message,
     Update,
+)
+from telegram import (
+    Chat as TgChat,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -40,6 +41,7 @@ from bot.commands import Command, Role
 from bot.context import Caller, Chat
 from bot.core import TYPE_A_COMMAND, Core
 from bot.errors import FanbotError
+from bot.i18n import Translator, translator
 from bot.replies import Reply, error_reply
 from bot.text import shorten
 
@@ -87,7 +89,8 @@ class Handlers:
         self.core = core
         self.forms = Forms(core)
         self.sleep = sleep
-        self._pages: LRUCache[str, list[str]] = LRUCache(PAGES_KEPT)
+        # The pages of a long reply, and the language they are in (the buttons' words).
+        self._pages: LRUCache[str, tuple[list[str], str]] = LRUCache(PAGES_KEPT)
         self._page_ids = itertools.count(1)
         self._admins: TTLCache[tuple[int, int], bool] = TTLCache(4096, ADMIN_CHECK_SECONDS)
 
@@ -200,7 +203,7 @@ class Handlers:
             context.bot,
             message.chat.id,
             pages[0],
-            keyboard=with_choices(reply.choices, self._keyboard(pages)),
+            keyboard=with_choices(reply.choices, self._keyboard(pages, reply.language)),
             reply_to=None if message.chat.type == TgChat.PRIVATE else message.message_id,
             sleep=self.sleep,
         )
@@ -227,32 +230,51 @@ class Handlers:
 
     # ---- pages
 
-    def _keyboard(self, pages: list[str], index: int = 0, key: str | None = None):
+    def _keyboard(
+        self, pages: list[str], language: str | None, index: int = 0, key: str | None = None
+    ):
+        """Previous / position / next, their words in the reply's language."""
         if len(pages) < 2:
             return None
+        tr = translator(language)
         if key is None:
             key = str(next(self._page_ids))
-            self._pages[key] = pages
+            self._pages[key] = (pages, tr.language)
         row = []
         if index > 0:
-            row.append(InlineKeyboardButton("◀ Previous", callback_data=f"pg:{key}:{index - 1}"))
-        row.append(InlineKeyboardButton(f"{index + 1} / {len(pages)}", callback_data="pg:noop"))
+            back = tr._("◀ Previous")
+            row.append(InlineKeyboardButton(back, callback_data=f"pg:{key}:{index - 1}"))
+        position = tr._("{page} / {pages}").format(
+            page=tr.number(index + 1), pages=tr.number(len(pages))
+        )
+        row.append(InlineKeyboardButton(position, callback_data="pg:noop"))
         if index < len(pages) - 1:
-            row.append(InlineKeyboardButton("Next ▶", callback_data=f"pg:{key}:{index + 1}"))
+            on = tr._("Next ▶")
+            row.append(InlineKeyboardButton(on, callback_data=f"pg:{key}:{index + 1}"))
         return InlineKeyboardMarkup([row])
+
+    async def _presser(self, query: CallbackQuery) -> Translator:
+        """The language to answer a pressed button in: the chat's choice, else the presser's."""
+        user = query.from_user
+        caller = Caller("telegram", str(user.id), user.full_name, language=user.language_code)
+        message = query.message
+        where = chat_of(message.chat) if message is not None else Chat("telegram", str(user.id))
+        return await self.core.translator_for(caller, where)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
         parts = (query.data or "").split(":")
-        pages = self._pages.get(parts[1]) if len(parts) == 3 else None
+        kept = self._pages.get(parts[1]) if len(parts) == 3 else None
         if parts == ["pg", "noop"]:
             await query.answer()
             return
-        if pages is None or not parts[2].isdigit() or int(parts[2]) >= len(pages):
-            await query.answer("These pages have expired; ask the command again.")
+        if kept is None or not parts[2].isdigit() or int(parts[2]) >= len(kept[0]):
+            tr = await self._presser(query)
+            await query.answer(tr._("These pages have expired; ask the command again."))
             return
+        pages, language = kept
         index = int(parts[2])
         await query.answer()
         await waiting_out_429(
@@ -260,7 +282,7 @@ class Handlers:
                 pages[index],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
-                reply_markup=self._keyboard(pages, index, parts[1]),
+                reply_markup=self._keyboard(pages, language, index, parts[1]),
             ),
             self.sleep,
         )
@@ -273,11 +295,18 @@ class Handlers:
         line = line_of(query.data or "")
         message = query.message
         if line is None or not isinstance(message, Message):
-            await query.answer("This choice has expired; ask the command again.")
+            tr = await self._presser(query)
+            await query.answer(tr._("This choice has expired; ask the command again."))
             return
         private = message.chat.type == TgChat.PRIVATE
         user = query.from_user
-        caller = Caller("telegram", str(user.id), user.full_name or "someone", private)
+        caller = Caller(
+            "telegram",
+            str(user.id),
+            user.full_name or "someone",
+            private,
+            language=user.language_code,  # a refusal in the presser's language
+        )
         reply = await self.core.handle_line(line, caller, chat_of(message.chat))
         if reply.error:
             said = " ".join(line.text for line in reply.lines) or reply.title
