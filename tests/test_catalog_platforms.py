@@ -62,6 +62,10 @@ async def test_telegram_offers_buttons_that_only_bot_admins_can_press(
         refused = await bot.tg.wait_for("answerCallbackQuery")
         assert refused.ok and refused.params["show_alert"] is True
         assert "bot admin" in refused.params["text"].lower()
+        bot.tg.set_user_language(FAN, "ko")  # a Korean fan is refused in Korean (issue 17)
+        bot.tg.inject_callback_query(GROUP, message_id, bts["callback_data"], user_id=FAN)
+        refused = await bot.tg.wait_for("answerCallbackQuery")
+        assert refused.params["show_alert"] is True and "봇 관리자" in refused.params["text"]
         await bot.settled()
         assert await bot.store.catalog.followed() == [] and len(bot.sends(GROUP)) == 1
 
