@@ -16,6 +16,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from bot.context import Caller, Chat
 from bot.core import Core
+from bot.i18n import N_, translator
 from bot.reminders.notify import Delivery
 from bot.replies import Reply, plain_blocks
 
@@ -50,7 +51,8 @@ async def chat(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdou
     In a terminal, prompt_toolkit edits the line (arrows, history); Ctrl-C clears it, Ctrl-D
     leaves, and log lines and daily posts print above the prompt. Piped input is read as is.
     """
-    print("fanbot console — /help lists the commands, /quit or Ctrl-D leaves.", file=stdout)
+    greeting = N_("fanbot console — /help lists the commands, /quit or Ctrl-D leaves.")
+    print(translator(core.language)._(greeting), file=stdout)  # FANBOT_LANGUAGE / --language
     if stdin.isatty() and stdout.isatty():
         await _edited_lines(core)
     else:
@@ -119,5 +121,6 @@ class ConsoleNotifier:
         return [reply]  # a terminal takes any length
 
     async def send_page(self, chat_id: str, page: Reply, key: str) -> Delivery:
-        print(f"\n[daily post] {render(page)}\n", file=self.stdout or sys.stdout, flush=True)
+        label = translator(page.language)._("[daily post]")  # the post's own language
+        print(f"\n{label} {render(page)}\n", file=self.stdout or sys.stdout, flush=True)
         return Delivery(chat_id=chat_id)

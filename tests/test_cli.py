@@ -91,6 +91,14 @@ def test_chat_reads_lines_until_the_end(tmp_path: Path) -> None:
     assert "/sources FACT" not in result.stdout  # /help came after /quit
 
 
+def test_chat_greets_and_answers_in_the_language_chosen_for_the_run(tmp_path: Path) -> None:
+    result = run(["--language", "ko", "chat"], tmp_path, stdin="/subscriptions\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    greeting = "fanbot 콘솔 — /help로 명령어를 보고, /quit 또는 Ctrl-D로 나갑니다."
+    assert result.stdout.startswith(greeting)
+    assert "이 채팅의 매일 알림" in result.stdout
+
+
 def test_run_without_tokens_says_so_and_opens_the_console(tmp_path: Path) -> None:
     result = run(["run"], tmp_path, stdin="/status V\n")
     assert result.returncode == 0

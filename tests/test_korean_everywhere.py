@@ -10,12 +10,14 @@ in a reply is an English string that missed the catalogue, and fails the test.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
+from adapters.console import ConsoleNotifier
 from adapters.musicbrainz.client import MusicBrainzClient
 from bot.app import all_commands
 from bot.catalog.commands import birthday
@@ -176,3 +178,10 @@ def test_the_check_finds_an_english_template_left_in_a_korean_reply() -> None:
         language="ko",
     )
     assert english_left(mixed, data) == ["birthday"]
+
+
+async def test_the_console_labels_a_korean_daily_post_in_korean() -> None:
+    out = io.StringIO()
+    await ConsoleNotifier(out).send_page("console", Reply(title="오늘", language="ko"), "k")
+    await ConsoleNotifier(out).send_page("console", Reply(title="Today", language="en"), "k")
+    assert out.getvalue().split("\n\n") == ["\n[매일 알림] 오늘", "\n[daily post] Today", ""]
