@@ -153,6 +153,28 @@ async def test_every_fan_and_reminders_command_answers_a_korean_chat_in_korean(
     assert left == {}
 
 
+HANGUL_WORD = re.compile("[\uac00-\ud7a3]+")
+OWN_NAMES = {"한국어"}  # a language is offered under its own name: "ko (한국어)"
+
+
+async def test_the_same_commands_in_an_english_chat_leave_no_korean_template_text(
+    korean_chat: Core, store: Store
+) -> None:
+    assert (await korean_chat.handle_line("/language en", ADMIN, GROUP)).title == "Language set"
+    data = [*await data_words(store), *OWN_NAMES]
+    left: dict[str, list[str]] = {}
+    for name, lines in ASKED.items():
+        for line in lines if name != "language" else ():  # /language ko would switch it
+            reply = await korean_chat.handle_line(line, ADMIN, GROUP)
+            assert reply.language == "en", line
+            text = "\n".join(plain_blocks(reply))
+            for word in [*data, *line.split()]:
+                text = text.replace(word, " ")
+            if found := HANGUL_WORD.findall(text):
+                left[line] = found
+    assert left == {}
+
+
 async def test_a_paused_subscription_is_described_in_korean(
     korean_chat: Core, store: Store
 ) -> None:
