@@ -14,9 +14,9 @@ from bot.chats.language import describe as describe_language
 from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.errors import FanbotError
-from bot.fact_text import local_names
+from bot.fact_text import local_names, names_of_facts
 from bot.i18n import N_
-from bot.reminders.digest import day_items, localized_digest
+from bot.reminders.digest import MAX_LINES, day_items, digest
 from bot.reminders.runner import expand
 from bot.reminders.timing import next_due
 from bot.replies import Reply, ReplyBuilder
@@ -165,13 +165,13 @@ async def preview(ctx: Context, date: dt.date | None = None) -> Reply:
     zone = sub.zone if sub else ctx.zone.key
     on = date or ctx.clock.now().astimezone(ZoneInfo(zone)).date()
     subject_ids = sub.subject_ids if sub else ()
-    reply = await localized_digest(
-        ctx.store,
-        await day_items(ctx.store.facts, on),
-        await expand(ctx.store, subject_ids),
-        zone,
-        ctx.language,
-    )
+    day = await day_items(ctx.store.facts, on)
+    chosen = await expand(ctx.store, subject_ids)
+    # Names in the reader's language from the name index (no database trip, unlike a digest
+    # posted by the scheduler, which has no resolver at hand).
+    facts = [item.fact for item in day.about(chosen)[:MAX_LINES]]
+    names = await names_of_facts(ctx.core.resolver, facts, ctx.language)
+    reply = digest(day, chosen, tr=tr, names=names, zone=zone)
     note = ""
     if sub is None:
         note = tr._(" (no subscription here yet: every artist, {zone})").format(zone=tr.zone(zone))
