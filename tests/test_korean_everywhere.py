@@ -153,6 +153,13 @@ async def test_every_fan_and_reminders_command_answers_a_korean_chat_in_korean(
     assert left == {}
 
 
+async def test_a_korean_preview_names_each_artist_by_their_korean_name(korean_chat: Core) -> None:
+    reply = await korean_chat.handle_line("/preview 2025-12-30", ADMIN, GROUP)
+    text = "\n".join(plain_blocks(reply))
+    assert reply.title == "오늘, 2025년 12월 30일" and "뷔 생일 축하해요!" in text, text
+    assert "V 생일" not in text and "V," not in text
+
+
 HANGUL_WORD = re.compile("[\uac00-\ud7a3]+")
 OWN_NAMES = {"한국어"}  # a language is offered under its own name: "ko (한국어)"
 
