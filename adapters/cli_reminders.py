@@ -32,23 +32,25 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
 
 
 async def cmd_preview(settings: Settings, args: argparse.Namespace) -> int:
+    """The post as a chat that chose no language gets it: in FANBOT_LANGUAGE (or --language)."""
     from adapters import console
     from bot.app import open_core
-    from bot.dates import human
-    from bot.reminders.digest import day_items, digest
-    from bot.reminders.runner import zone_label
+    from bot.i18n import translator
+    from bot.reminders.digest import day_items, localized_digest
     from storage.models import PartialDate
 
     core = await open_core(settings)
     try:
         on = args.date or core.clock.now().astimezone(settings.zone).date()
-        reply = digest(
-            await day_items(core.store.facts, on), None, zone_label(settings.fanbot_timezone)
-        )
+        day = await day_items(core.store.facts, on)
+        zone = settings.fanbot_timezone
+        reply = await localized_digest(core.store, day, None, zone, core.language)
     finally:
         await core.store.close()
     if reply is None:
-        print(f"Nothing falls on {human(PartialDate.of(on))}: there would be no post.")
+        tr = translator(core.language)
+        nothing = tr._("Nothing falls on {date}: there would be no post.")
+        print(nothing.format(date=tr.date(PartialDate.of(on))))
     else:
         print(console.render(reply))
     return 0

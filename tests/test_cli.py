@@ -99,6 +99,14 @@ def test_chat_greets_and_answers_in_the_language_chosen_for_the_run(tmp_path: Pa
     assert "이 채팅의 매일 알림" in result.stdout
 
 
+def test_reminders_preview_speaks_fanbot_language(tmp_path: Path) -> None:
+    post = run(["reminders", "preview", "--date", "2025-01-24"], tmp_path, FANBOT_LANGUAGE="ko")
+    assert post.returncode == 0, post.stderr
+    assert post.stdout.startswith("오늘, 2025년 1월 24일\n") and "아이유" in post.stdout
+    nothing = run(["--language", "ko", "reminders", "preview", "--date", "2025-01-25"], tmp_path)
+    assert nothing.stdout == "2025년 1월 25일에는 아무 소식도 없어 올릴 게시물이 없습니다.\n"
+
+
 def test_run_without_tokens_says_so_and_opens_the_console(tmp_path: Path) -> None:
     result = run(["run"], tmp_path, stdin="/status V\n")
     assert result.returncode == 0
