@@ -192,3 +192,19 @@ async def test_telegram_page_buttons_speak_the_readers_language(tmp_path: Path) 
         bot.tg.inject_callback_query(KOREAN_USER, message_id, "pg:999999:1")
         expired = await bot.tg.wait_for("answerCallbackQuery")
         assert expired.params["text"] == "이 페이지는 만료되었습니다. 명령어를 다시 입력해 주세요."
+
+
+async def test_discord_asks_for_a_sync_in_the_persons_language(core: Core) -> None:
+    """A slash command Discord still shows but this fanbot no longer has (a sync is due)."""
+    async with configured_emulator() as emu, discord_running(core, emu):
+        said = {}
+        for locale in ("ko", "en-US"):
+            rec = await emu.inject_slash_command(
+                "retired", {}, guild_id=GUILD, channel_id=CHANNEL, user_id=MOD, locale=locale
+            )
+            answer = await emu.wait_for_callback(rec.id)
+            assert answer.ephemeral
+            said[locale] = answer.embeds[0]["description"]
+    assert said["ko"].startswith("이 명령어는 등록된 뒤에 바뀌었습니다.")
+    assert "fanbot discord sync" in said["ko"]
+    assert said["en-US"].startswith("This command changed since it was registered")
