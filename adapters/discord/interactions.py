@@ -16,13 +16,13 @@ from typing import Any
 import discord
 from cachetools import LRUCache
 
-from adapters.discord.choices import ChoiceMenu
+from adapters.discord.choices import ChoiceMenu, RunLine, choice_select
 from adapters.discord.render import render
 from bot.commands import Command
 from bot.context import Caller, Chat
 from bot.core import Core
 from bot.errors import FanbotError
-from bot.replies import Reply, error_reply
+from bot.replies import Choice, Reply, error_reply
 from bot.text import shorten
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,30 @@ def chat_of(interaction: discord.Interaction) -> Chat:
 
 
 class Pager(discord.ui.View):
-    """Previous/next buttons over embed pages; only the person who asked turns them."""
+    """Previous/next buttons over embed pages; only the person who asked turns them.
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float = PAGER_TIMEOUT):
+    A reply with choices keeps its menu under the buttons on every page (a paged reply lost it
+    before): anyone may pick, as on a one-page reply, and the core checks the picker's rights.
+    """
+
+    def __init__(
+        self,
+        pages: list[discord.Embed],
+        owner_id: int,
+        timeout: float = PAGER_TIMEOUT,
+        *,
+        choices: tuple[Choice, ...] = (),
+        run: RunLine | None = None,
+    ):
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
         self.interaction: discord.Interaction | None = None
         self.message: discord.WebhookMessage | None = None  # set when sent as a follow-up
+        self.menu = choice_select(choices, run) if choices and run is not None else None
+        if self.menu is not None:
+            self.add_item(self.menu)
         self._sync()
 
     def _sync(self) -> None:
@@ -69,7 +84,10 @@ class Pager(discord.ui.View):
         self.position.label = f"{self.index + 1} / {len(self.pages)}"
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
+        picked = (interaction.data or {}).get("custom_id")
+        if interaction.user.id == self.owner_id or (
+            self.menu is not None and picked == self.menu.custom_id
+        ):
             return True
         await interaction.response.send_message(
             "Only the person who asked can turn these pages; ask the command yourself to browse.",
@@ -182,7 +200,7 @@ class Responder:
         extra: dict[str, Any] = {}
         pager = None
         if len(pages) > 1:
-            pager = Pager(pages, interaction.user.id)
+            pager = Pager(pages, interaction.user.id, choices=reply.choices, run=self.run_line)
             pager.interaction = interaction
             extra["view"] = pager
         elif reply.choices:

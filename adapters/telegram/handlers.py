@@ -40,7 +40,7 @@ from bot.commands import Command, Role
 from bot.context import Caller, Chat
 from bot.core import TYPE_A_COMMAND, Core
 from bot.errors import FanbotError
-from bot.replies import Reply, error_reply
+from bot.replies import Choice, Reply, error_reply
 from bot.text import shorten
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ class Handlers:
         self.core = core
         self.forms = Forms(core)
         self.sleep = sleep
-        self._pages: LRUCache[str, list[str]] = LRUCache(PAGES_KEPT)
+        # Each page set with the reply's choices: turning a page redraws the whole keyboard,
+        # so what is not kept here would vanish from the message at the first "Next".
+        self._pages: LRUCache[str, tuple[list[str], tuple[Choice, ...]]] = LRUCache(PAGES_KEPT)
         self._page_ids = itertools.count(1)
         self._admins: TTLCache[tuple[int, int], bool] = TTLCache(4096, ADMIN_CHECK_SECONDS)
 
@@ -200,7 +202,7 @@ class Handlers:
             context.bot,
             message.chat.id,
             pages[0],
-            keyboard=with_choices(reply.choices, self._keyboard(pages)),
+            keyboard=self._keyboard(pages, reply.choices),
             reply_to=None if message.chat.type == TgChat.PRIVATE else message.message_id,
             sleep=self.sleep,
         )
@@ -227,26 +229,34 @@ class Handlers:
 
     # ---- pages
 
-    def _keyboard(self, pages: list[str], index: int = 0, key: str | None = None):
+    def _keyboard(
+        self,
+        pages: list[str],
+        choices: tuple[Choice, ...] = (),
+        index: int = 0,
+        key: str | None = None,
+    ) -> InlineKeyboardMarkup | None:
+        """The reply's choices over the pager's row, on whichever page is shown."""
         if len(pages) < 2:
-            return None
+            return with_choices(choices, None)
         if key is None:
             key = str(next(self._page_ids))
-            self._pages[key] = pages
+            self._pages[key] = (pages, choices)
         row = []
         if index > 0:
             row.append(InlineKeyboardButton("◀ Previous", callback_data=f"pg:{key}:{index - 1}"))
         row.append(InlineKeyboardButton(f"{index + 1} / {len(pages)}", callback_data="pg:noop"))
         if index < len(pages) - 1:
             row.append(InlineKeyboardButton("Next ▶", callback_data=f"pg:{key}:{index + 1}"))
-        return InlineKeyboardMarkup([row])
+        return with_choices(choices, InlineKeyboardMarkup([row]))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
         parts = (query.data or "").split(":")
-        pages = self._pages.get(parts[1]) if len(parts) == 3 else None
+        kept = self._pages.get(parts[1]) if len(parts) == 3 else None
+        pages, choices = kept if kept is not None else (None, ())
         if parts == ["pg", "noop"]:
             await query.answer()
             return
@@ -260,7 +270,7 @@ class Handlers:
                 pages[index],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
-                reply_markup=self._keyboard(pages, index, parts[1]),
+                reply_markup=self._keyboard(pages, choices, index, parts[1]),
             ),
             self.sleep,
         )
