@@ -21,11 +21,13 @@ MENU_TIMEOUT = 600.0  # as long as a pager's buttons work
 RunLine = Callable[[discord.Interaction, str], Awaitable[None]]
 
 
-def choice_select(choices: tuple[Choice, ...], run: RunLine) -> discord.ui.Select:
+def choice_select(
+    choices: tuple[Choice, ...], run: RunLine, placeholder: str = "Choose one"
+) -> discord.ui.Select:
     """The choices as one select menu (the first 25); a pick runs its command line."""
     kept = choices[:MAX_OPTIONS]
     menu: discord.ui.Select = discord.ui.Select(
-        placeholder="Choose one",
+        placeholder=placeholder,
         options=[
             discord.SelectOption(
                 label=shorten(c.label, TEXT_MAX),
