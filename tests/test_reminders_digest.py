@@ -6,11 +6,13 @@ the same code the scheduler posts with, and from `fanbot reminders preview` as o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 from bot.context import Caller, Chat
 from bot.core import Core
+from bot.fact_text import sentence
 from bot.i18n import translator
 from bot.reminders.digest import DayItems, celebrations, day_items, digest
 from bot.reminders.timing import due_at, next_due
@@ -219,6 +221,15 @@ def test_the_digest_says_them_in_korean() -> None:
     reply = digest(v_day, None, tr=translator("ko"), names={1: "뷔"})
     assert reply is not None
     assert "뷔 생일 축하해요! 1995년 12월 30일생" in text_of(reply)
+
+
+def test_a_birth_is_said_in_korean_unless_its_editor_said_more() -> None:
+    ko = translator("ko")
+    assert sentence(V_BORN, ko, {1: "뷔"}) == "뷔 탄생"
+    assert sentence(BTS_DEBUT, ko, {2: "방탄소년단"}) == "방탄소년단 데뷔"
+    fuller = dataclasses.replace(V_BORN, summary="V was born in Daegu")
+    assert sentence(fuller, ko, {1: "뷔"}) == "V was born in Daegu"  # as written
+    assert sentence(V_BORN, translator("en")) == "V was born"
 
 
 async def test_a_members_birthday_reaches_the_digest_from_the_store(core: Core) -> None:
