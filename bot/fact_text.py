@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.i18n import N_, P_, SOURCE_LANGUAGE, Translator, parse_duration, translator
 from bot.names import NameResolver
-from storage.models import Fact, FactKind, Subject, SubjectRef
+from storage.models import BIRTH, DEBUT, Fact, FactKind, Subject, SubjectRef
 
 SCRIPTS = {"ko": re.compile("[\uac00-\ud7a3]")}  # an alias in Hangul is the Korean name
 
@@ -39,6 +39,9 @@ OTHER_MILESTONE = (
     N_("{who} reached {value} {metric} on {platform} in {time}"),
     N_("{who} reached {value} {metric} on {platform}"),
 )
+# A birth's and a debut's plain sentence, as the catalogue writes it (bot/catalog/plan.py).
+BORN = N_("{who} was born")
+DEBUTED = N_("{who} debuted")
 RELEASE = N_("{who} released the {type} {title}")
 RELEASE_UNTYPED = N_("{who} released {title}")
 FEATURING = N_("feat. {names}")
@@ -167,7 +170,18 @@ def _template(fact: Fact, tr: Translator, names: Mapping[int, str] | None) -> st
             title=fact.detail("title"),
         )
         return text
+    if fact.kind is FactKind.EVENT and fact.detail("what") in (BIRTH, DEBUT):
+        return _born_or_debuted(fact, tr, names)
     return None
+
+
+def _born_or_debuted(fact: Fact, tr: Translator, names: Mapping[int, str] | None) -> str | None:
+    """"뷔 탄생" for "V was born", only when the stored sentence is the plain one: an editor's
+    fuller one ("V was born in Daegu") says more than the fields, so it is shown as written."""
+    template = BORN if fact.detail("what") == BIRTH else DEBUTED
+    if not fact.subjects or fact.summary != template.format(who=fact.subjects[0].name):
+        return None
+    return tr._(template).format(who=named(fact, names, tr, first=True))
 
 
 def _milestone(fact: Fact, tr: Translator, names: Mapping[int, str] | None) -> str | None:

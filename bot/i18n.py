@@ -137,10 +137,12 @@ class Translator:
 
     gettext = _
 
-    def fill(self, message: str, **params: object) -> str:
+    def fill(self, message: str | tuple[str, str], **params: object) -> str:
         """The message translated, its placeholders filled, and (in Korean) each particle after
-        a filled-in name in the form that name needs."""
-        text = self._(message).format(**params) if params else self._(message)
+        a filled-in name in the form that name needs. A (msgctxt, msgid) pair from `P_` keeps
+        a short msgid ("{name}'s {nth}") from meaning one thing in every use."""
+        said = self.pgettext(*message) if isinstance(message, tuple) else self._(message)
+        text = said.format(**params) if params else said
         return particles(text) if self.language == "ko" else text
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:

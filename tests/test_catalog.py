@@ -7,6 +7,7 @@ writing a real SQLite file, and the core answering fans' commands over it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
@@ -123,6 +124,13 @@ async def test_today_on_a_members_birthday(core: Core, client, clock) -> None:
     today = text_of(await ask(core, "/today"))
     assert "30th anniversary: V was born" in today and "MusicBrainz: V" in today
     assert "V's birthday — today!" in text_of(await ask(core, "/birthday V"))
+    # In Korean the imported sentences are said in Korean, not as stored in English.
+    korean = dataclasses.replace(FAN_CALLER, language="ko")
+    today = text_of(await ask(core, "/today", korean))
+    assert "30주년: 뷔 탄생" in today and "was born" not in today, today
+    clock.set(dt.datetime(2026, 6, 12, 15, 0, tzinfo=dt.UTC))  # 13 June, 00:00 KST
+    debut = text_of(await ask(core, "/today", korean))
+    assert "13주년: 방탄소년단 데뷔" in debut and "debuted" not in debut, debut
 
 
 async def test_every_fact_cites_musicbrainz_and_the_sync_is_audited(core: Core, client) -> None:

@@ -20,7 +20,7 @@ from bot.clock import FixedClock
 from bot.core import Core
 from bot.replies import Choice
 from storage.store import Store
-from tests.emulators.musicbrainz_api import BTS, MusicBrainzEmulator
+from tests.emulators.musicbrainz_api import BTS, MusicBrainzEmulator, _artist, mbid
 from tests.telegram_fixtures import ADMIN, FAN, GROUP, running
 from tests.test_discord_adapter import (
     CHANNEL,
@@ -143,3 +143,102 @@ async def test_discord_offers_a_menu_and_a_bot_admin_undoes_the_syncs_change(
         assert (await emu.wait_for_callback(denied.id)).ephemeral
     fact = await store.facts.fact_any(int(latest.target))
     assert fact is not None and fact.hidden
+
+
+# Ten artists called "Echo", each described at length: the offer runs past one Telegram message
+# (4,096) and one Discord embed page, so it is paged, and its choices must survive the paging.
+ECHOES = 10
+ECHO_ABOUT = "fixture band whose long disambiguation " + "goes on and on " * 25
+
+
+@pytest.fixture
+async def crowded() -> AsyncIterator[MusicBrainzClient]:
+    async with MusicBrainzEmulator(min_interval=FAST) as mb:
+        for n in range(ECHOES):
+            mb.add(_artist("Echo", "Group", "2015", disambiguation=f"{ECHO_ABOUT}{n}", key=f"e{n}"))
+            mb.release_groups[mbid(f"e{n}")] = []
+        async with MusicBrainzClient(mb.url, "tests@example.org", interval=FAST) as c:
+            yield c
+
+
+def _choice_rows(markup: dict) -> list[dict]:
+    return [
+        row[0] for row in markup["inline_keyboard"] if row[0]["callback_data"].startswith("ch:")
+    ]
+
+
+async def test_a_paged_offer_on_telegram_keeps_its_buttons_to_the_last_page(
+    tmp_path: Path, crowded: MusicBrainzClient
+) -> None:
+    async with running(tmp_path) as bot:
+        bot.core.catalog = CatalogSetup(crowded)
+        bot.tg.inject_message(ADMIN, "/catalog add Echo", user_id=ADMIN)
+        offer = await bot.reply_to(ADMIN)
+        assert offer.ok, offer.description
+        assert "(1/2)" in offer.result["text"].splitlines()[0]
+        assert len(_choice_rows(offer.params["reply_markup"])) == ECHOES
+        pager = offer.params["reply_markup"]["inline_keyboard"][-1]
+        assert pager[-1]["text"] == "Next ▶"
+        message_id = offer.result["message_id"]
+
+        bot.tg.inject_callback_query(ADMIN, message_id, pager[-1]["callback_data"], ADMIN)
+        last = await bot.tg.wait_for("editMessageText")
+        assert last.ok and "(2/2)" in last.result["text"].splitlines()[0]
+        rows = _choice_rows(last.params["reply_markup"])  # the page turned, the choices stay
+        assert len(rows) == ECHOES
+        assert last.params["reply_markup"]["inline_keyboard"][-1][0]["text"] == "◀ Previous"
+        assert (await bot.tg.wait_for("answerCallbackQuery")).ok
+
+        # A choice pressed on the last page runs, as on the first.
+        bot.tg.inject_callback_query(ADMIN, message_id, rows[-1]["callback_data"], ADMIN)
+        assert (await bot.tg.wait_for("answerCallbackQuery")).ok
+        done = await bot.reply_to(ADMIN, timeout=30)
+        assert done.ok and "Following Echo" in done.result["text"], done.result
+        assert [f.mbid for f in await bot.store.catalog.followed()] == [mbid("e9")]
+
+
+async def test_a_paged_offer_on_discord_keeps_its_menu_on_every_page(
+    discord_core: Core, store: Store, crowded: MusicBrainzClient
+) -> None:
+    discord_core.catalog = CatalogSetup(crowded)
+    where = {"guild_id": GUILD, "channel_id": CHANNEL}
+    async with configured_emulator() as emu, discord_running(discord_core, emu, defer_after=60):
+        ask = await emu.inject_slash_command(
+            "catalog", {"action": "add", "artist": "Echo"}, user_id=OWNER, **where
+        )
+        offer = await emu.wait_for_callback(ask.id)
+        original = emu.interaction(ask.id).original
+        assert original is not None
+        assert "Page 1 of 2" in offer.embeds[0]["footer"]["text"]
+
+        def parts(components: list[dict]) -> tuple[list[dict], dict]:
+            items = [c for row in components for c in row["components"]]
+            buttons = [c for c in items if c["type"] == 2]
+            (menu,) = [c for c in items if c["type"] == 3]
+            return buttons, menu
+
+        buttons, menu = parts(offer.components)
+        assert len(menu["options"]) == ECHOES
+        press = await emu.inject_component(
+            buttons[2]["custom_id"], message_id=original.id, user_id=OWNER
+        )
+        turned = await emu.wait_for_callback(press.id)
+        assert turned.type == 7 and "Page 2 of 2" in turned.embeds[0]["footer"]["text"]
+        _, menu = parts(turned.components)  # the last page still offers the choice
+        assert len(menu["options"]) == ECHOES
+
+        # Anyone may pick (the core decides): a fan is refused, the bot admin follows.
+        async def pick(user_id: int):
+            return await emu.inject_component(
+                menu["custom_id"],
+                message_id=original.id,
+                component_type=3,
+                values=[menu["options"][-1]["value"]],
+                user_id=user_id,
+            )
+
+        refused = await emu.wait_for_callback((await pick(DISCORD_FAN)).id)
+        assert refused.ephemeral and "bot admin" in description(refused).lower()
+        followed = await emu.wait_for_callback((await pick(OWNER)).id, timeout=30)
+        assert followed.embeds[0]["title"] == "Following Echo", description(followed)
+    assert [f.mbid for f in await store.catalog.followed()] == [mbid("e9")]

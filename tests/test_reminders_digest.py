@@ -6,11 +6,13 @@ the same code the scheduler posts with, and from `fanbot reminders preview` as o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 from bot.context import Caller, Chat
 from bot.core import Core
+from bot.fact_text import sentence
 from bot.i18n import translator
 from bot.reminders.digest import DayItems, celebrations, day_items, digest
 from bot.reminders.timing import due_at, next_due
@@ -164,11 +166,37 @@ def test_birthdays_and_debuts_in_the_issues_words() -> None:
     assert _said([BTS_DEBUT], "2014-06-13") == ["BTS debuted 1 year ago today"]
     # 13 June 2013 is day 1, so 4,000 days later less one is the 4,000th day.
     fourth = dt.date(2013, 6, 13) + dt.timedelta(days=3999)
-    assert _said([BTS_DEBUT], fourth.isoformat()) == ["BTS: the 4,000th day since debut"]
+    assert _said([BTS_DEBUT], fourth.isoformat()) == ["BTS's 4,000th day since debut"]
     assert _said([V_BORN, BTS_DEBUT], "2025-12-29") == ["D-1: V's birthday, 30 December"]
     assert _said([V_BORN], "2025-12-23") == ["D-7: V's birthday, 30 December"]
     for quiet in ("2025-12-24", "2025-12-31", "1995-12-30", "1995-12-29"):
         assert _said([V_BORN], quiet) == [], quiet
+
+
+def test_day_counts_of_a_life_and_a_career_read_as_fans_say_them() -> None:
+    # 30 December 1995 is day 1 of V's life: 16 May 2023 is his 10,000th day.
+    assert _said([V_BORN, BTS_DEBUT], "2023-05-16") == ["V's 10,000th day"]
+    assert _said([V_BORN], "2026-02-09") == ["V's 11,000th day"]
+    assert _said([V_BORN], "2023-05-15") == [] and _said([V_BORN], "2023-05-17") == []
+    for day, fact, korean in (
+        ("2023-05-16", V_BORN, "뷔가 태어난 지 10,000일째"),
+        ("2024-05-25", BTS_DEBUT, "방탄소년단 데뷔 4,000일째"),
+    ):
+        on = dt.date.fromisoformat(day)
+        reply = digest(
+            DayItems(on, celebrations([fact], on)),
+            None,
+            tr=translator("ko"),
+            names={1: "뷔", 2: "방탄소년단"},
+        )
+        assert reply is not None and korean in text_of(reply), day
+        assert "was born" not in text_of(reply) and "since" not in text_of(reply)
+    # The particle follows the name's last sound: 뷔가, 정국이.
+    on = dt.date(2023, 5, 16)
+    reply = digest(
+        DayItems(on, celebrations([V_BORN], on)), None, tr=translator("ko"), names={1: "정국"}
+    )
+    assert reply is not None and "정국이 태어난 지 10,000일째" in text_of(reply)
 
 
 def test_a_29_february_birthday_is_kept_on_28_february_in_common_years() -> None:
@@ -195,9 +223,22 @@ def test_the_digest_says_them_in_korean() -> None:
     assert "뷔 생일 축하해요! 1995년 12월 30일생" in text_of(reply)
 
 
+def test_a_birth_is_said_in_korean_unless_its_editor_said_more() -> None:
+    ko = translator("ko")
+    assert sentence(V_BORN, ko, {1: "뷔"}) == "뷔 탄생"
+    assert sentence(BTS_DEBUT, ko, {2: "방탄소년단"}) == "방탄소년단 데뷔"
+    fuller = dataclasses.replace(V_BORN, summary="V was born in Daegu")
+    assert sentence(fuller, ko, {1: "뷔"}) == "V was born in Daegu"  # as written
+    assert sentence(V_BORN, translator("en")) == "V was born"
+
+
 async def test_a_members_birthday_reaches_the_digest_from_the_store(core: Core) -> None:
     await add(core, '/addevent V 1995-12-30 "V was born" https://musicbrainz.org/a birth')
     assert "Happy birthday, V! Born 30 December 1995" in await on(core, "2025-12-30")
     assert "years ago today: V was born" not in await on(core, "2025-12-30")
     assert "D-7: V's birthday, 30 December" in await on(core, "2025-12-23")
     assert "D-1: V's birthday, 30 December" in await on(core, "2025-12-29")
+    # A day count of a life in its own words, once, not "The 10,000th day since: V was born".
+    ten_thousand = await on(core, "2023-05-16")
+    assert ten_thousand.count("V's 10,000th day") == 1, ten_thousand
+    assert "day since" not in ten_thousand and "was born" not in ten_thousand

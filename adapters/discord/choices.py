@@ -22,8 +22,33 @@ MENU_TIMEOUT = 600.0  # as long as a pager's buttons work
 RunLine = Callable[[discord.Interaction, str], Awaitable[None]]
 
 
+def choice_select(
+    choices: tuple[Choice, ...], run: RunLine, placeholder: str = "Choose one"
+) -> discord.ui.Select:
+    """The choices as one select menu (the first 25); a pick runs its command line."""
+    kept = choices[:MAX_OPTIONS]
+    menu: discord.ui.Select = discord.ui.Select(
+        placeholder=placeholder,
+        options=[
+            discord.SelectOption(
+                label=shorten(c.label, TEXT_MAX),
+                value=str(i),
+                description=shorten(c.description, TEXT_MAX) or None,
+            )
+            for i, c in enumerate(kept)
+        ],
+    )
+
+    async def picked(interaction: discord.Interaction) -> None:
+        await run(interaction, kept[int(menu.values[0])].command)
+
+    menu.callback = picked  # type: ignore[method-assign]
+    return menu
+
+
 class ChoiceMenu(discord.ui.View):
-    """The menu, its prompt in the reply's language (`tr`)."""
+    """A one-page reply's choices, the prompt in the reply's language (`tr`); a paged reply
+    carries the same menu in its Pager."""
 
     def __init__(
         self,
@@ -34,20 +59,5 @@ class ChoiceMenu(discord.ui.View):
     ):
         super().__init__(timeout=timeout)
         self.choices = choices[:MAX_OPTIONS]
-        self.run = run
-        self.menu: discord.ui.Select = discord.ui.Select(
-            placeholder=(tr or translator())._("Choose one"),
-            options=[
-                discord.SelectOption(
-                    label=shorten(c.label, TEXT_MAX),
-                    value=str(i),
-                    description=shorten(c.description, TEXT_MAX) or None,
-                )
-                for i, c in enumerate(self.choices)
-            ],
-        )
-        self.menu.callback = self._picked  # type: ignore[method-assign]
+        self.menu = choice_select(choices, run, (tr or translator())._("Choose one"))
         self.add_item(self.menu)
-
-    async def _picked(self, interaction: discord.Interaction) -> None:
-        await self.run(interaction, self.choices[int(self.menu.values[0])].command)

@@ -16,14 +16,14 @@ from typing import Any
 import discord
 from cachetools import LRUCache
 
-from adapters.discord.choices import ChoiceMenu
+from adapters.discord.choices import ChoiceMenu, RunLine, choice_select
 from adapters.discord.render import render
 from bot.commands import Command
 from bot.context import Caller, Chat
 from bot.core import SOMETHING_WENT_WRONG, Core
 from bot.errors import FanbotError
 from bot.i18n import Translator, translator
-from bot.replies import Reply, error_reply
+from bot.replies import Choice, Reply, error_reply
 from bot.text import shorten
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,11 @@ Speaker = Callable[[discord.Interaction], Awaitable[Translator]]  # whose langua
 class Pager(discord.ui.View):
     """Previous/next buttons over embed pages; only the person who asked turns them.
 
-    The page count is in the reply's language (`tr`); someone else who presses gets the
-    refusal in their own (`speaker`: the chat's choice, else their client's language)."""
+    A reply with choices keeps its menu under the buttons on every page (a paged reply lost it
+    before): anyone may pick, as on a one-page reply, and the core checks the picker's rights.
+    The page count and the menu's prompt are in the reply's language (`tr`); someone else who
+    presses a button is refused in their own (`speaker`: the chat's choice, else their client's).
+    """
 
     def __init__(
         self,
@@ -68,6 +71,9 @@ class Pager(discord.ui.View):
         tr: Translator,
         speaker: Speaker,
         timeout: float = PAGER_TIMEOUT,
+        *,
+        choices: tuple[Choice, ...] = (),
+        run: RunLine | None = None,
     ):
         super().__init__(timeout=timeout)
         self.pages = pages
@@ -77,6 +83,11 @@ class Pager(discord.ui.View):
         self.index = 0
         self.interaction: discord.Interaction | None = None
         self.message: discord.WebhookMessage | None = None  # set when sent as a follow-up
+        self.menu = None
+        if choices and run is not None:
+            self.menu = choice_select(choices, run, tr._("Choose one"))
+        if self.menu is not None:
+            self.add_item(self.menu)
         self._sync()
 
     def _sync(self) -> None:
@@ -88,7 +99,10 @@ class Pager(discord.ui.View):
         )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
+        picked = (interaction.data or {}).get("custom_id")
+        if interaction.user.id == self.owner_id or (
+            self.menu is not None and picked == self.menu.custom_id
+        ):
             return True
         tr = await self.speaker(interaction)
         await interaction.response.send_message(
@@ -212,7 +226,8 @@ class Responder:
         pager = None
         tr = translator(reply.language)
         if len(pages) > 1:
-            pager = Pager(pages, interaction.user.id, tr, self.speaker)
+            owner, choices = interaction.user.id, reply.choices
+            pager = Pager(pages, owner, tr, self.speaker, choices=choices, run=self.run_line)
             pager.interaction = interaction
             extra["view"] = pager
         elif reply.choices:

@@ -42,7 +42,7 @@ from bot.context import Caller, Chat
 from bot.core import TYPE_A_COMMAND, Core
 from bot.errors import FanbotError
 from bot.i18n import Translator, translator
-from bot.replies import Reply, error_reply
+from bot.replies import Choice, Reply, error_reply
 from bot.text import shorten
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,11 @@ class Handlers:
         self.core = core
         self.forms = Forms(core)
         self.sleep = sleep
-        # The pages of a long reply, and the language they are in (the buttons' words).
-        self._pages: LRUCache[str, tuple[list[str], str]] = LRUCache(PAGES_KEPT)
+        # Each page set with the reply's choices and its language: turning a page redraws the
+        # whole keyboard, so what is not kept here would vanish (or turn English) at "Next".
+        self._pages: LRUCache[str, tuple[list[str], tuple[Choice, ...], str]] = LRUCache(
+            PAGES_KEPT
+        )
         self._page_ids = itertools.count(1)
         self._admins: TTLCache[tuple[int, int], bool] = TTLCache(4096, ADMIN_CHECK_SECONDS)
 
@@ -203,7 +206,7 @@ class Handlers:
             context.bot,
             message.chat.id,
             pages[0],
-            keyboard=with_choices(reply.choices, self._keyboard(pages, reply.language)),
+            keyboard=self._keyboard(pages, reply.choices, reply.language),
             reply_to=None if message.chat.type == TgChat.PRIVATE else message.message_id,
             sleep=self.sleep,
         )
@@ -231,15 +234,21 @@ class Handlers:
     # ---- pages
 
     def _keyboard(
-        self, pages: list[str], language: str | None, index: int = 0, key: str | None = None
-    ):
-        """Previous / position / next, their words in the reply's language."""
+        self,
+        pages: list[str],
+        choices: tuple[Choice, ...] = (),
+        language: str | None = None,
+        index: int = 0,
+        key: str | None = None,
+    ) -> InlineKeyboardMarkup | None:
+        """The reply's choices over the pager's row, on whichever page is shown; the pager's
+        words in the reply's language."""
         if len(pages) < 2:
-            return None
+            return with_choices(choices, None)
         tr = translator(language)
         if key is None:
             key = str(next(self._page_ids))
-            self._pages[key] = (pages, tr.language)
+            self._pages[key] = (pages, choices, tr.language)
         row = []
         if index > 0:
             back = tr._("◀ Previous")
@@ -251,7 +260,7 @@ class Handlers:
         if index < len(pages) - 1:
             on = tr._("Next ▶")
             row.append(InlineKeyboardButton(on, callback_data=f"pg:{key}:{index + 1}"))
-        return InlineKeyboardMarkup([row])
+        return with_choices(choices, InlineKeyboardMarkup([row]))
 
     async def _presser(self, query: CallbackQuery) -> Translator:
         """The language to answer a pressed button in: the chat's choice, else the presser's."""
@@ -274,7 +283,7 @@ class Handlers:
             tr = await self._presser(query)
             await query.answer(tr._("These pages have expired; ask the command again."))
             return
-        pages, language = kept
+        pages, choices, language = kept
         index = int(parts[2])
         await query.answer()
         await waiting_out_429(
@@ -282,7 +291,7 @@ class Handlers:
                 pages[index],
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
-                reply_markup=self._keyboard(pages, language, index, parts[1]),
+                reply_markup=self._keyboard(pages, choices, language, index, parts[1]),
             ),
             self.sleep,
         )

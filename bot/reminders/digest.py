@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.dates import _is_leap, anniversary_in, anniversary_years, day_number
 from bot.fact_text import local_name, sentence, word
-from bot.i18n import Translator, translator
+from bot.i18n import N_, P_, Translator, translator
 from bot.replies import Reply, ReplyBuilder
 from storage.facts import FactStore
 from storage.models import BIRTH, DEBUT, Fact, FactKind, PartialDate
@@ -124,8 +124,8 @@ def _month_days(day: dt.date) -> list[tuple[int, int]]:
 
 
 def celebrations(facts: Iterable[Fact], on: dt.date) -> list[Item]:
-    """Birthdays, debut anniversaries, day counts since debut and D-7 / D-1 to birthdays that
-    fall on `on`, from any facts (a pure function: the tests hand it facts, no store).
+    """Birthdays, debut anniversaries, day counts since birth and debut, and D-7 / D-1 to
+    birthdays that fall on `on`, from any facts (a pure function: the tests hand it facts).
 
     Only births and debuts known to the day count; a 29 February birthday is kept on 28
     February in common years, its countdowns counted to that day.
@@ -143,8 +143,10 @@ def celebrations(facts: Iterable[Fact], on: dt.date) -> list[Item]:
         elif years:
             items.append(Item(3, _debut_years(years, fact), fact))
         n = day_number(fact.date, on)
-        if what == DEBUT and n in DAY_COUNTS:
-            items.append(Item(4, _debut_days(n or 0, fact), fact))
+        if n in DAY_COUNTS:  # a life counts its days as a career does: "V's 10,000th day"
+            items.append(
+                Item(4, (_life_days if what == BIRTH else _debut_days)(n or 0, fact), fact)
+            )
         for k in BIRTHDAY_COUNTDOWNS if what == BIRTH else ():
             ahead = on + dt.timedelta(days=k)
             due = anniversary_in(fact.date, ahead.year) == ahead
@@ -169,8 +171,8 @@ async def day_items(facts: FactStore, on: dt.date) -> DayItems:
     counted = await facts.facts_on_dates(sorted(starts))
     for fact in counted:
         n = day_number(fact.date, on)
-        if fact.kind not in COUNTED_KINDS or n not in DAY_COUNTS or _what(fact) == DEBUT:
-            continue
+        if fact.kind not in COUNTED_KINDS or n not in DAY_COUNTS or _what(fact) is not None:
+            continue  # births and debuts are counted in their own words (celebrations)
         if fact.kind is FactKind.STATUS:
             until = _until(fact)
             if until is not None and until <= on:
@@ -216,9 +218,18 @@ def _debut_years(years: int, fact: Fact) -> Words:
 
 def _debut_days(n: int, fact: Fact) -> Words:
     def say(tr: Translator, names: Names) -> str:
-        return tr._("{names}: the {nth} since debut").format(
-            names=_names(fact, tr, names), nth=tr.nth_day(n)
-        )
+        text = N_("{names}'s {nth} since debut")
+        return tr.fill(text, names=_names(fact, tr, names), nth=tr.nth_day(n))
+
+    return say
+
+
+def _life_days(n: int, fact: Fact) -> Words:
+    """A person's day count is their own ("V's 10,000th day"), not a day since a sentence."""
+
+    def say(tr: Translator, names: Names) -> str:
+        text = P_("day count of a life", "{name}'s {nth}")
+        return tr.fill(text, name=_names(fact, tr, names), nth=tr.nth_day(n))
 
     return say
 
