@@ -3,6 +3,7 @@ against the emulators on 127.0.0.1, a real SQLite store, a digest posted at its 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from bot.commands import Command
 from bot.context import Context
 from bot.core import Core
 from bot.reminders.runner import Reminders
-from bot.replies import Choice, Reply
+from bot.replies import Choice, Line, Reply
 from storage.store import Store
 from tests.conftest import FixedClock
 from tests.telegram_fixtures import ADMIN, FAN, GROUP, running
@@ -140,12 +141,19 @@ async def _choose(ctx: Context) -> Reply:
     return Reply(title="?", choices=(Choice("V", "/milestone V"), Choice("IU", "/milestone IU")))
 
 
+async def _choose_among_pages(ctx: Context) -> Reply:
+    """The same offer on a reply long enough to be paged: the menu rides with the pager."""
+    lines = tuple(Line(f"{i}: " + "word " * 60) for i in range(60))
+    return dataclasses.replace(await _choose(ctx), lines=lines)
+
+
 async def test_discord_pages_and_choices_speak_the_readers_language(
     store: Store, clock: FixedClock
 ) -> None:
     """The page count, the footer's "Page 1 of N", a choice menu's prompt in the reply's
     language; someone else pressing the pager is told no in their own."""
-    core = Core(store, clock, [*all_commands(), *EXTRA, Command("choose", "Pick", (), _choose)])
+    offers = [Command("choose", "Pick", (), _choose), Command("pages", "", (), _choose_among_pages)]
+    core = Core(store, clock, [*all_commands(), *EXTRA, *offers])
     where = {"guild_id": GUILD, "channel_id": CHANNEL}
     async with configured_emulator() as emu, discord_running(core, emu):
         rec = await emu.inject_slash_command("long", user_id=DISCORD_FAN, locale="ko", **where)
@@ -170,6 +178,11 @@ async def test_discord_pages_and_choices_speak_the_readers_language(
         offer = await emu.inject_slash_command("choose", user_id=DISCORD_FAN, **where)
         (menu,) = (await emu.wait_for_callback(offer.id)).components[0]["components"]
         assert menu["placeholder"] == "Choose one"
+        offer = await emu.inject_slash_command("pages", user_id=DISCORD_FAN, locale="ko", **where)
+        rows = (await emu.wait_for_callback(offer.id)).components
+        assert [c["placeholder"] for r in rows for c in r["components"] if c["type"] == 3] == [
+            "하나를 고르세요"
+        ]
 
 
 async def test_telegram_page_buttons_speak_the_readers_language(tmp_path: Path) -> None:
