@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.backend import Changes
 from storage.errors import (
     NotASQLiteFile,
     StoreDamaged,
@@ -80,6 +81,8 @@ class Database:
         self.commits = 0  # write transactions committed through this Database
         self.write_failures = 0  # writes the store refused after it opened (StoreWriteFailed)
         self._watcher = watcher
+        self._changes = Changes()
+        self._changes_at: int | None = None  # the data_version `_changes` was read at
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
@@ -175,12 +178,16 @@ class Database:
         """A number that changes whenever anyone (this process or another) commits a write."""
         return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
 
-    def peek(self, sql: str) -> Any:
-        """One value read in the caller's thread: for a one-row lookup by primary key, checked
-        when data_version moved, where a trip to the database thread would cost fifty times it.
-        """
-        row = self._watcher.execute(sql).fetchone()
-        return row[0] if row else None
+    def changes(self) -> Changes:
+        """The change signal (storage.backend.Changes): the trigger-kept counters of migration
+        0031, re-read (three rows, in this thread) only when data_version moved, so a command
+        that finds nothing committed pays one PRAGMA."""
+        version = self.data_version()
+        if version != self._changes_at:
+            counts = dict(self._watcher.execute("SELECT part, version FROM changes").fetchall())
+            self._changes = Changes(**counts)
+            self._changes_at = version
+        return self._changes
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         """Hand every statement this store runs (parameters filled in) to `callback`; None stops.

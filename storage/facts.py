@@ -167,8 +167,6 @@ class FactStore:
 
     def __init__(self, db: Database):
         self.db = db
-        # Bumped on every write to subjects or aliases, so caches built from them know to refresh.
-        self.names_generation = 0
 
     # ---- reading subjects ---------------------------------------------------------------
 
@@ -385,10 +383,6 @@ class FactStore:
         )
         return [r[0] for r in rows]
 
-    def names_version(self) -> int:
-        """Bumped (by triggers) at every change to subjects, aliases or memberships, by anyone."""
-        return int(self.db.peek("SELECT version FROM names_version WHERE id = 1") or 0)
-
     async def count_facts(self) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM facts")
         return int(row[0]) if row else 0
@@ -444,7 +438,6 @@ class FactStore:
             (json.dumps([r[0] for r in rows]),),
         )
         await self._index_facts(conn, [r[0] for r in await cur.fetchall()], touched)
-        self.names_generation += 1
         return ids
 
     async def _subject_ids(
@@ -645,7 +638,6 @@ class FactStore:
             (subject_id, alias, normalize_name(alias)),
         )
         await self._reindex_subject(conn, subject_id)
-        self.names_generation += 1
 
     async def remove_alias(self, conn: aiosqlite.Connection, subject_id: int, alias: str) -> None:
         cur = await conn.execute(
@@ -654,7 +646,6 @@ class FactStore:
         if cur.rowcount != 1:
             raise ConflictError(f"subject {subject_id} has no alias {alias!r}")
         await self._reindex_subject(conn, subject_id)
-        self.names_generation += 1
 
     async def delete_subject(self, conn: aiosqlite.Connection, slug: str) -> None:
         """Remove a subject nothing refers to (undoing its creation)."""
@@ -668,7 +659,6 @@ class FactStore:
         if row and row[0]:
             raise ConflictError(f"facts or members refer to subject {slug!r}")
         await conn.execute("DELETE FROM subjects WHERE id = ?", (subject_id,))
-        self.names_generation += 1
 
     async def _reindex_subject(self, conn: aiosqlite.Connection, subject_id: int) -> None:
         cur = await conn.execute(

@@ -67,22 +67,19 @@ class Store:
         editors = editor_rows.parse_rows(bundle.extra.get("editors"), origin)
         links = catalog_rows.parse_rows(bundle.extra.get("catalog"), origin)
         actor = import_actor(origin) if at is not None else None
-        try:
-            async with self.db.transaction() as conn:
-                report = await plan_and_write(
-                    conn,
-                    self.facts,
-                    self.audit,
-                    bundle,
-                    audit,
-                    actor=actor,
-                    at=at,
-                    overwrite=overwrite,
-                )
-                await self.editors.import_rows(conn, editors)
-                await self.catalog.import_rows(conn, links)
-        finally:
-            self.facts.names_generation += 1
+        async with self.db.transaction() as conn:
+            report = await plan_and_write(
+                conn,
+                self.facts,
+                self.audit,
+                bundle,
+                audit,
+                actor=actor,
+                at=at,
+                overwrite=overwrite,
+            )
+            await self.editors.import_rows(conn, editors)
+            await self.catalog.import_rows(conn, links)
         return report
 
     async def export_bundle(self, at: dt.datetime | None = None) -> Bundle:

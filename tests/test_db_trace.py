@@ -42,7 +42,7 @@ async def test_trace_reports_each_statement_once_with_its_parameters(tmp_path: P
         await store.facts.slugs()
 
     assert seen[0] == "BEGIN IMMEDIATE" and "COMMIT" in seen
-    # Each row insert that fires triggers (names_version, the JSON copies) is reported once.
+    # Each row insert that fires triggers (the change signal, the JSON copies) is reported once.
     assert sum(s.startswith("INSERT INTO subjects") for s in seen) == 1
     assert sum(s.startswith("INSERT INTO fact_subjects") for s in seen) == 1
     assert sum(s.startswith("INSERT INTO fact_sources") for s in seen) == 1

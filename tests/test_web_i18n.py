@@ -49,7 +49,6 @@ async def _store(path: Path, subjects, facts) -> Store:
             await store.facts.upsert_subject(conn, s)
         for f in facts:
             await store.facts.upsert_fact(conn, f)
-    store.facts.names_generation += 1
     return store
 
 

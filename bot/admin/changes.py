@@ -165,18 +165,15 @@ async def add_subject(
     ctx: Context, new: NewSubject, group_names: list[str], source: Source
 ) -> NewSubject:
     facts = ctx.store.facts
-    try:
-        async with ctx.store.db.transaction() as conn:
-            base, slug, n = new.slug, new.slug, 1
-            while await facts.slug_taken(conn, slug):
-                n += 1
-                slug = f"{base}-{n}"
-            new = dataclasses.replace(new, slug=slug)
-            await facts.upsert_subject(conn, new)
-            after = subject_snapshot(new, group_names)
-            await _record(ctx, conn, "add", "subject", slug, None, after, source)
-    finally:
-        facts.names_generation += 1  # the resolver reloads after the commit, not before
+    async with ctx.store.db.transaction() as conn:
+        base, slug, n = new.slug, new.slug, 1
+        while await facts.slug_taken(conn, slug):
+            n += 1
+            slug = f"{base}-{n}"
+        new = dataclasses.replace(new, slug=slug)
+        await facts.upsert_subject(conn, new)
+        after = subject_snapshot(new, group_names)
+        await _record(ctx, conn, "add", "subject", slug, None, after, source)
     return new
 
 
@@ -185,33 +182,30 @@ async def change_alias(
 ) -> str:
     """Add or remove one alias; returns the alias as stored."""
     facts = ctx.store.facts
-    try:
-        async with ctx.store.db.transaction() as conn:
-            current = await facts.aliases_in(conn, subject.id)
-            same = [a for a in current if normalize_name(a) == normalize_name(alias)]
-            if add:
-                if alias in current or same:
-                    raise FanbotError(f"{subject.name} already has the alias “{same[0]}”.")
-                await facts.add_alias(conn, subject.id, alias)
-                before, after = None, {"subject": subject.name, "alias": alias}
-            else:
-                exact = alias if alias in current else (same[0] if len(same) == 1 else None)
-                if exact is None:
-                    raise FanbotError(
-                        f"{subject.name} has no alias “{alias}”. Their aliases: "
-                        + ", ".join(a for a in current if a != subject.name)
-                    )
-                if exact == subject.name:
-                    raise FanbotError(
-                        f"“{exact}” is {subject.name}'s own name, not an alias to remove."
-                    )
-                alias = exact
-                await facts.remove_alias(conn, subject.id, alias)
-                before, after = {"subject": subject.name, "alias": alias}, None
-            action = "add alias" if add else "remove alias"
-            await _record(ctx, conn, action, "subject", subject.slug, before, after, source)
-    finally:
-        facts.names_generation += 1
+    async with ctx.store.db.transaction() as conn:
+        current = await facts.aliases_in(conn, subject.id)
+        same = [a for a in current if normalize_name(a) == normalize_name(alias)]
+        if add:
+            if alias in current or same:
+                raise FanbotError(f"{subject.name} already has the alias “{same[0]}”.")
+            await facts.add_alias(conn, subject.id, alias)
+            before, after = None, {"subject": subject.name, "alias": alias}
+        else:
+            exact = alias if alias in current else (same[0] if len(same) == 1 else None)
+            if exact is None:
+                raise FanbotError(
+                    f"{subject.name} has no alias “{alias}”. Their aliases: "
+                    + ", ".join(a for a in current if a != subject.name)
+                )
+            if exact == subject.name:
+                raise FanbotError(
+                    f"“{exact}” is {subject.name}'s own name, not an alias to remove."
+                )
+            alias = exact
+            await facts.remove_alias(conn, subject.id, alias)
+            before, after = {"subject": subject.name, "alias": alias}, None
+        action = "add alias" if add else "remove alias"
+        await _record(ctx, conn, action, "subject", subject.slug, before, after, source)
     return alias
 
 
@@ -296,8 +290,6 @@ async def undo_last(ctx: Context, which: str | None = None) -> tuple[AuditEntry,
     async with store.db.transaction() as conn:
         entry = await _chosen(ctx, conn, which)
         undo_id = await _undo(ctx, conn, entry)
-    if entry.target_kind == "subject":
-        store.facts.names_generation += 1  # the resolver reloads after the commit
     return entry, undo_id
 
 

@@ -80,11 +80,8 @@ async def sync_artist(
     )
     report = SyncReport(mbid=artist.mbid, name=artist.name, skipped=planned.skipped)
     report.requests = source.requests - before
-    try:
-        async with store.db.transaction() as conn:
-            await _Writer(store, conn, now, report).write(planned)
-    finally:
-        store.facts.names_generation += 1  # the resolver reloads after the commit
+    async with store.db.transaction() as conn:
+        await _Writer(store, conn, now, report).write(planned)
     return report
 
 
