@@ -18,7 +18,8 @@ from rapidfuzz import fuzz, process
 from bot.errors import FanbotError
 from bot.i18n import N_
 from bot.text import shorten
-from storage.facts import FactStore, SubjectBook
+from storage.fact_rows import SubjectBook
+from storage.facts import FactStore
 from storage.models import Subject, normalize_name
 
 FUZZY_CUTOFF = 70

@@ -8,12 +8,7 @@ as `fanbot admin` beside a running bot is — and read back by the first.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import pytest
-
-from bot.app import all_commands
-from bot.clock import FixedClock
 from bot.context import Caller
 from bot.core import Core
 from storage.backend import Changes
@@ -25,15 +20,6 @@ from tests.conftest import ask, text_of
 
 ADMIN = Caller("console", "root-admin", "Root")
 AT = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def other(db_path: Path, clock: FixedClock, store: Store):
-    second = await Store.open(db_path)
-    try:
-        yield Core(second, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
-    finally:
-        await second.close()
 
 
 def moved(store: Store, before: Changes) -> frozenset[str]:
@@ -65,9 +51,9 @@ async def test_chats_and_editors_move_chats(store: Store, other: Core) -> None:
     await other.store.chats.set_language("telegram", "-100", "ko", "group", "ARMY")
     assert moved(store, before) == {"chats"}
     before = store.db.changes()
-    async with other.store.db.transaction() as conn:
-        await other.store.editors.put(
-            conn, Editor("telegram", "777", "Mina", "console:root-admin", AT.isoformat())
+    async with other.store.transaction() as tx:
+        await tx.editors.put(
+            Editor("telegram", "777", "Mina", "console:root-admin", AT.isoformat())
         )
     assert moved(store, before) == {"chats"}
 

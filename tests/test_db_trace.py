@@ -21,12 +21,11 @@ async def test_trace_reports_each_statement_once_with_its_parameters(tmp_path: P
     async with await Store.open(tmp_path / "t.db") as store:
         seen: list[str] = []
         await store.db.trace(seen.append)
-        async with store.db.transaction() as conn:
-            await store.facts.upsert_subject(
-                conn, NewSubject(slug="iu", name="IU", kind=SubjectKind.SOLOIST)
+        async with store.transaction() as tx:
+            await tx.names.upsert_subject(
+                NewSubject(slug="iu", name="IU", kind=SubjectKind.SOLOIST)
             )
-            await store.facts.upsert_fact(
-                conn,
+            await tx.facts.upsert_fact(
                 NewFact(
                     key="k1",
                     kind=FactKind.EVENT,

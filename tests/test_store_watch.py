@@ -9,9 +9,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
-
-from bot.app import all_commands
 from bot.clock import FixedClock
 from bot.context import Caller, Chat
 from bot.core import Core
@@ -26,16 +23,6 @@ ADD_MV = (
     '/addmilestone IU 2024-03-05 "Love wins all music video reached 100 million views" '
     "https://www.soompi.com/article/lwa-100m YouTube views 100000000"
 )
-
-
-@pytest.fixture
-async def other(db_path: Path, clock: FixedClock, store: Store):
-    """A second process's view of the same file (opened after the seeded one)."""
-    second = await Store.open(db_path)
-    try:
-        yield Core(second, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
-    finally:
-        await second.close()
 
 
 async def test_a_repeated_question_gets_the_same_answer_object(core: Core) -> None:
