@@ -1,7 +1,8 @@
 """Names in any form to subjects: exact alias, then folded, then fuzzy with "did you mean".
 
-The index, every subject whole included, lives in memory and is rebuilt when the store says
-names changed (any subject, alias or membership write bumps `names_generation`). So naming
+The index, every subject whole included, lives in memory and is rebuilt when the store's change
+signal says names changed (`Database.changes().names`, moved by the store's own triggers on any
+subject, alias or membership write, by this process or another). So naming
 someone costs dict accesses and no trip to the database, and fuzzy matching (rapidfuzz) runs
 only when those miss.
 """
@@ -17,7 +18,8 @@ from rapidfuzz import fuzz, process
 from bot.errors import FanbotError
 from bot.i18n import N_
 from bot.text import shorten
-from storage.facts import FactStore, SubjectBook
+from storage.fact_rows import SubjectBook
+from storage.facts import FactStore
 from storage.models import Subject, normalize_name
 
 FUZZY_CUTOFF = 70
@@ -61,12 +63,16 @@ class NameResolver:
         self._facts = facts
         self._index: _Index | None = None
         self._generation = -1
+        self.builds = 0  # how many times the index was built (it should be: when names moved)
 
     async def _current(self) -> _Index:
-        if self._index is None or self._generation != self._facts.names_generation:
-            generation = self._facts.names_generation
+        generation = self._facts.db.changes().names
+        if self._index is None or self._generation != generation:
+            # Read before building: a write committed meanwhile moves it again, so the next
+            # question rebuilds rather than trusting an index that may predate it.
             self._index = _Index(*await self._facts.name_book())
             self._generation = generation
+            self.builds += 1
         return self._index
 
     async def warm(self) -> None:

@@ -22,7 +22,6 @@ class StoreWatch:
     def __init__(self, store: Store, *, answers_kept: int = ANSWERS_KEPT):
         self._store = store
         self._version: int | None = None
-        self._names = store.facts.names_version()
         self._local_commits = store.db.commits
         self._answers: LRUCache[Hashable, Reply] = LRUCache(maxsize=max(answers_kept, 1))
         self._keeping = answers_kept > 0
@@ -35,11 +34,6 @@ class StoreWatch:
         """Forget everything kept if the store changed; returns the version seen."""
         version = self._store.db.data_version()
         if version != self._version:
-            names = self._store.facts.names_version()
-            if names != self._names:
-                # Names changed, maybe in another process: the resolver rebuilds its index.
-                self._store.facts.names_generation += 1
-            self._names = names
             self._version = version
             self._local_commits = self._store.db.commits
             self._answers.clear()

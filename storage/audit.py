@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import aiosqlite
 
 from storage.bundle import BundleError
 from storage.db import Database
 from storage.models import Fact, FactKind, NewFact, NewSubject, PartialDate, Source
 
 TARGET_KINDS = ("fact", "subject", "editor")
-_COLUMNS = (
+COLUMNS = (
     "id, at, platform, user_id, user_name, action, target_kind, target, before, after, source,"
     " undoes, undone_by"
 )
@@ -118,11 +115,11 @@ def fact_from_snapshot(snap: dict[str, Any]) -> NewFact:
     )
 
 
-def _json(value: Any) -> str | None:
+def to_json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _entry(row: Any) -> AuditEntry:
+def entry_of(row: Any) -> AuditEntry:
     source = json.loads(row["source"]) if row["source"] else None
     return AuditEntry(
         id=row["id"],
@@ -140,135 +137,19 @@ def _entry(row: Any) -> AuditEntry:
 
 
 class AuditStore:
-    """Writes entries inside the caller's transaction; reads them for /history and /audit."""
+    """Reads entries for /history, /audit and export (writes: storage.audit_writes)."""
 
     def __init__(self, db: Database):
         self.db = db
 
-    async def record(
-        self,
-        conn: aiosqlite.Connection,
-        *,
-        at: dt.datetime,
-        actor: Actor,
-        action: str,
-        target_kind: str,
-        target: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        source: Source | None,
-        undoes: int | None = None,
-    ) -> int:
-        if target_kind not in TARGET_KINDS:
-            raise ValueError(f"unknown audit target kind {target_kind!r}")
-        cur = await conn.execute(
-            "INSERT INTO audit_log(at, platform, user_id, user_name, action, target_kind, target,"
-            " before, after, source, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                at.astimezone(dt.UTC).isoformat(timespec="seconds"),
-                actor.platform,
-                actor.user_id,
-                actor.name,
-                action,
-                target_kind,
-                target,
-                _json(before),
-                _json(after),
-                _json(source.to_dict() if source else None),
-                undoes,
-            ),
-        )
-        entry_id = int(cur.lastrowid or 0)
-        if undoes is not None:
-            await conn.execute(
-                "UPDATE audit_log SET undone_by = ? WHERE id = ?", (entry_id, undoes)
-            )
-        return entry_id
-
-    async def record_many(
-        self,
-        conn: aiosqlite.Connection,
-        *,
-        at: dt.datetime,
-        actor: Actor,
-        entries: Sequence[NewEntry],
-    ) -> None:
-        """Record many entries by one actor at one time in one statement (an import's)."""
-        if any(e.target_kind not in TARGET_KINDS for e in entries):
-            raise ValueError("unknown audit target kind")
-        when = at.astimezone(dt.UTC).isoformat(timespec="seconds")
-        await conn.executemany(
-            "INSERT INTO audit_log(at, platform, user_id, user_name, action, target_kind, target,"
-            " before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    when,
-                    actor.platform,
-                    actor.user_id,
-                    actor.name,
-                    e.action,
-                    e.target_kind,
-                    e.target,
-                    _json(e.before),
-                    _json(e.after),
-                )
-                for e in entries
-            ],
-        )
-
-    async def changes_since(
-        self,
-        conn: aiosqlite.Connection,
-        since: dt.datetime | None,
-        targets: Sequence[tuple[str, str]],
-    ) -> list[AuditEntry]:
-        """Entries on these (target kind, target) made at or after `since` (all when None),
-        oldest first: what an import must not overwrite. The same second counts as after."""
-        when = "" if since is None else since.astimezone(dt.UTC).isoformat(timespec="seconds")
-        cur = await conn.execute(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE at >= ? AND (target_kind, target) IN"
-            " (SELECT value ->> 0, value ->> 1 FROM json_each(?)) ORDER BY id",
-            (when, json.dumps(targets)),
-        )
-        return [_entry(r) for r in await cur.fetchall()]
-
-    async def last_undoable(self, conn: aiosqlite.Connection, actor: Actor) -> AuditEntry | None:
-        """The actor's latest change that is not an undo and was not undone (in the transaction,
-        so two /undo at once never pick the same entry)."""
-        cur = await conn.execute(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE platform = ? AND user_id = ?"
-            " AND undoes IS NULL AND undone_by IS NULL ORDER BY id DESC LIMIT 1",
-            (actor.platform, actor.user_id),
-        )
-        row = await cur.fetchone()
-        return _entry(row) if row else None
-
-    async def entry_in(self, conn: aiosqlite.Connection, entry_id: int) -> AuditEntry | None:
-        """One entry by its number, read in the caller's transaction (what /undo N undoes)."""
-        cur = await conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id = ?", (entry_id,))
-        row = await cur.fetchone()
-        return _entry(row) if row else None
-
-    async def later_on_target(
-        self, conn: aiosqlite.Connection, entry: AuditEntry
-    ) -> list[AuditEntry]:
-        """Every entry on the same thing made after `entry`, oldest first (in the caller's
-        transaction, so what /undo checks is what it writes over)."""
-        cur = await conn.execute(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE target_kind = ? AND target = ? AND id > ?"
-            " ORDER BY id",
-            (entry.target_kind, entry.target, entry.id),
-        )
-        return [_entry(r) for r in await cur.fetchall()]
-
     async def for_target(self, target_kind: str, target: str, limit: int = 50) -> list[AuditEntry]:
         """A thing's entries, oldest first (the last `limit` of them)."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE target_kind = ? AND target = ?"
+            f"SELECT {COLUMNS} FROM audit_log WHERE target_kind = ? AND target = ?"
             " ORDER BY id DESC LIMIT ?",
             (target_kind, target, limit),
         )
-        return [_entry(r) for r in reversed(list(rows))]
+        return [entry_of(r) for r in reversed(list(rows))]
 
     async def count_for_target(self, target_kind: str, target: str) -> int:
         row = await self.db.fetchone(
@@ -280,9 +161,9 @@ class AuditStore:
     async def recent(self, limit: int = 10) -> list[AuditEntry]:
         """The latest entries, newest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT {COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
         )
-        return [_entry(r) for r in rows]
+        return [entry_of(r) for r in rows]
 
     async def count(self) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM audit_log")
@@ -292,7 +173,7 @@ class AuditStore:
 
     async def export_rows(self) -> list[dict[str, Any]]:
         """Every entry as plain data for the YAML bundle, oldest first."""
-        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id")
+        rows = await self.db.fetchall(f"SELECT {COLUMNS} FROM audit_log ORDER BY id")
         out = []
         for r in rows:
             row: dict[str, Any] = {
@@ -313,68 +194,6 @@ class AuditStore:
                     row[name] = r[name]
             out.append(row)
         return out
-
-    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[dict[str, Any]]) -> int:
-        """Add entries the store does not hold yet (same time, person, action, target and
-        values); ids are renumbered where taken and references between entries follow.
-        A few statements for any number of entries. Returns how many were added."""
-        if not rows:
-            return 0
-        cur = await conn.execute(
-            "SELECT id, at, platform, user_id, action, target_kind, target, before, after"
-            " FROM audit_log WHERE at BETWEEN ? AND ?",
-            (min(r["at"] for r in rows), max(r["at"] for r in rows)),
-        )
-        held = {tuple(r[1:]): r[0] for r in await cur.fetchall()}
-        cur = await conn.execute("SELECT id FROM audit_log")
-        taken = {r[0] for r in await cur.fetchall()}
-        next_id = max(taken, default=0) + 1
-        new_ids: dict[int, int] = {}
-        added: list[tuple[Any, ...]] = []
-        links: list[tuple[int, int | None, int | None]] = []
-        for row in sorted(rows, key=lambda r: r["id"]):
-            before, after = _json(row.get("before")), _json(row.get("after"))
-            same = (row["at"], row["platform"], row["user_id"], row["action"])
-            found = held.get((*same, row["target_kind"], row["target"], before, after))
-            if found is not None:
-                new_ids[row["id"]] = found
-                continue
-            entry_id = row["id"]
-            if entry_id in taken:
-                entry_id, next_id = next_id, next_id + 1
-            taken.add(entry_id)
-            next_id = max(next_id, entry_id + 1)
-            new_ids[row["id"]] = entry_id
-            added.append(
-                (
-                    entry_id,
-                    row["at"],
-                    row["platform"],
-                    row["user_id"],
-                    row["user_name"],
-                    row["action"],
-                    row["target_kind"],
-                    row["target"],
-                    before,
-                    after,
-                    _json(row.get("source")),
-                )
-            )
-            links.append((entry_id, row.get("undoes"), row.get("undone_by")))
-        await conn.executemany(
-            "INSERT INTO audit_log(id, at, platform, user_id, user_name, action, target_kind,"
-            " target, before, after, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            added,
-        )
-        await conn.executemany(
-            "UPDATE audit_log SET undoes = ?, undone_by = ? WHERE id = ?",
-            [
-                (new_ids.get(undoes or -1), new_ids.get(undone_by or -1), entry_id)
-                for entry_id, undoes, undone_by in links
-                if undoes is not None or undone_by is not None
-            ],
-        )
-        return len(added)
 
 
 def parse_rows(raw: Any, origin: str) -> list[dict[str, Any]]:

@@ -1,23 +1,23 @@
 """The catalogue's own rows: followed artists and the MusicBrainz id of each subject.
 
-Writes take the caller's connection, so a sync lands an artist with its facts in one
-transaction (all of it or none of it). All SQL here is parameterized.
+Writes happen in the caller's transaction (CatalogWrites), so a sync lands an artist with its
+facts all at once or not at all; its names go through storage.name_writes like any other.
+All SQL here is parameterized.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from storage.audit import Actor
+from storage.backend import Executor
 from storage.bundle import BundleError, section_entries
 from storage.db import Database
-from storage.errors import ConflictError
 from storage.models import normalize_name
 
 SYNC_PLATFORM = "musicbrainz"  # the audit trail's name for the sync's changes
@@ -43,6 +43,8 @@ def _iso(at: dt.datetime) -> str:
 
 
 class CatalogStore:
+    """The followed artists, read outside any transaction (`/catalog`, the sync's schedule)."""
+
     def __init__(self, db: Database):
         self.db = db
 
@@ -64,142 +66,10 @@ class CatalogStore:
             if f.mbid == wanted.lower() or normalize_name(f.name) == normalize_name(wanted)
         ]
 
-    async def follow(
-        self, conn: aiosqlite.Connection, mbid: str, subject_id: int, name: str, at: dt.datetime
-    ) -> None:
-        await conn.execute(
-            "INSERT INTO catalog_followed(mbid, subject_id, name, added_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(mbid) DO UPDATE SET subject_id = excluded.subject_id,"
-            " name = excluded.name",
-            (mbid, subject_id, name, _iso(at)),
-        )
-
-    async def synced(self, conn: aiosqlite.Connection, mbid: str, at: dt.datetime) -> None:
-        await conn.execute(
-            "UPDATE catalog_followed SET synced_at = ? WHERE mbid = ?", (_iso(at), mbid)
-        )
-
     async def unfollow(self, mbid: str) -> bool:
         """Stop following; what was imported stays (it is the store's now, with its sources)."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute("DELETE FROM catalog_followed WHERE mbid = ?", (mbid,))
-            return cur.rowcount == 1
-
-    # ---- MusicBrainz ids of subjects ----------------------------------------------------
-
-    async def subject_ids(self, conn: aiosqlite.Connection, mbids: Sequence[str]) -> dict[str, int]:
-        """The subject each of these MBIDs is linked to (those linked)."""
-        if not mbids:
-            return {}
-        cur = await conn.execute(
-            "SELECT mbid, subject_id FROM subject_mbids WHERE mbid IN"
-            f" ({','.join('?' * len(mbids))})",
-            list(mbids),
-        )
-        return {r[0]: r[1] for r in await cur.fetchall()}
-
-    async def linked_subjects(self, conn: aiosqlite.Connection) -> set[int]:
-        cur = await conn.execute("SELECT subject_id FROM subject_mbids")
-        return {r[0] for r in await cur.fetchall()}
-
-    async def link(self, conn: aiosqlite.Connection, mbid: str, subject_id: int) -> None:
-        await conn.execute(
-            "INSERT INTO subject_mbids(mbid, subject_id) VALUES (?, ?)", (mbid, subject_id)
-        )
-
-    async def subject_label(self, conn: aiosqlite.Connection, subject_id: int) -> tuple[str, str]:
-        """A subject's (slug, name) as the transaction sees it."""
-        cur = await conn.execute("SELECT slug, name FROM subjects WHERE id = ?", (subject_id,))
-        row = await cur.fetchone()
-        if row is None:
-            raise ConflictError(f"no subject {subject_id}")
-        return str(row[0]), str(row[1])
-
-    async def subjects_named(
-        self, conn: aiosqlite.Connection, names: Iterable[str]
-    ) -> dict[int, tuple[str, str, set[str]]]:
-        """Subjects whose name or an alias folds like any of `names`:
-        id -> (name, kind, every folded alias)."""
-        norms = sorted({n for n in map(normalize_name, names) if n})
-        if not norms:
-            return {}
-        cur = await conn.execute(
-            "SELECT s.id, s.name, s.kind, a.norm FROM subjects s JOIN aliases a"
-            " ON a.subject_id = s.id WHERE s.id IN (SELECT subject_id FROM aliases WHERE norm IN"
-            f" ({','.join('?' * len(norms))}))",
-            norms,
-        )
-        found: dict[int, tuple[str, str, set[str]]] = {}
-        for sid, name, kind, norm in await cur.fetchall():
-            found.setdefault(sid, (name, kind, set()))[2].add(norm)
-        return found
-
-    # ---- aliases and memberships, added without replacing what admins wrote ---------------
-
-    async def add_aliases(
-        self, conn: aiosqlite.Connection, subject_id: int, aliases: Iterable[str]
-    ) -> list[str]:
-        """Add the aliases the subject lacks (by folded form); returns those added."""
-        cur = await conn.execute("SELECT norm FROM aliases WHERE subject_id = ?", (subject_id,))
-        have = {r[0] for r in await cur.fetchall()}
-        added = []
-        for alias in aliases:
-            norm = normalize_name(alias)
-            if norm and norm not in have:
-                await conn.execute(
-                    "INSERT OR IGNORE INTO aliases(subject_id, alias, norm) VALUES (?, ?, ?)",
-                    (subject_id, alias, norm),
-                )
-                have.add(norm)
-                added.append(alias)
-        return added
-
-    async def members(self, conn: aiosqlite.Connection, group_id: int) -> set[int]:
-        cur = await conn.execute(
-            "SELECT member_id FROM memberships WHERE group_id = ?", (group_id,)
-        )
-        return {r[0] for r in await cur.fetchall()}
-
-    async def add_member(self, conn: aiosqlite.Connection, group_id: int, member_id: int) -> None:
-        await conn.execute(
-            "INSERT OR IGNORE INTO memberships(group_id, member_id) VALUES (?, ?)",
-            (group_id, member_id),
-        )
-
-    async def remove_member(
-        self, conn: aiosqlite.Connection, group_id: int, member_id: int
-    ) -> None:
-        await conn.execute(
-            "DELETE FROM memberships WHERE group_id = ? AND member_id = ?", (group_id, member_id)
-        )
-
-    async def corrected(self, conn: aiosqlite.Connection, fact_ids: Sequence[int]) -> set[int]:
-        """Facts someone other than the sync changed after it added them (and did not undo):
-        an admin's correction, which a resync leaves standing. An admin's undo of one of the
-        sync's own changes is such a correction too; undoing one's own correction is not."""
-        if not fact_ids:
-            return set()
-        cur = await conn.execute(
-            "SELECT DISTINCT CAST(target AS INTEGER) FROM audit_log WHERE target_kind = 'fact'"
-            " AND platform <> ? AND undone_by IS NULL"
-            " AND (action <> 'undo' OR undoes IN (SELECT id FROM audit_log WHERE platform = ?))"
-            f" AND target IN ({','.join('?' * len(fact_ids))})",
-            [SYNC_PLATFORM, SYNC_PLATFORM, *map(str, fact_ids)],
-        )
-        return {r[0] for r in await cur.fetchall()}
-
-    async def fact_ids(self, conn: aiosqlite.Connection, keys: Sequence[str]) -> dict[str, int]:
-        """The facts with these keys (those that exist), by key."""
-        found: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start : start + 500])
-            cur = await conn.execute(
-                f"SELECT key, id FROM facts WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            )
-            found.update({r[0]: r[1] for r in await cur.fetchall()})
-        return found
-
-    # ---- export and import ------------------------------------------------------------------
+        async with self.db.transaction() as ex:
+            return await ex.execute("DELETE FROM catalog_followed WHERE mbid = ?", (mbid,)) == 1
 
     async def export_rows(self) -> list[dict[str, Any]]:
         """Each MusicBrainz link by subject key, with the follow where the artist is followed:
@@ -217,25 +87,88 @@ class CatalogStore:
             out.append(row)
         return out
 
-    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[dict[str, Any]]) -> int:
+
+class CatalogWrites:
+    """Follows and MusicBrainz links as one transaction writes and sees them, so a sync lands
+    an artist with its facts all at once or not at all."""
+
+    def __init__(self, ex: Executor):
+        self._ex = ex
+
+    async def follow(self, mbid: str, subject_id: int, name: str, at: dt.datetime) -> None:
+        await self._ex.execute(
+            "INSERT INTO catalog_followed(mbid, subject_id, name, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(mbid) DO UPDATE SET subject_id = excluded.subject_id,"
+            " name = excluded.name",
+            (mbid, subject_id, name, _iso(at)),
+        )
+
+    async def synced(self, mbid: str, at: dt.datetime) -> None:
+        await self._ex.execute(
+            "UPDATE catalog_followed SET synced_at = ? WHERE mbid = ?", (_iso(at), mbid)
+        )
+
+    async def subject_ids(self, mbids: Sequence[str]) -> dict[str, int]:
+        """The subject each of these MBIDs is linked to (those linked)."""
+        if not mbids:
+            return {}
+        rows = await self._ex.fetchall(
+            "SELECT mbid, subject_id FROM subject_mbids WHERE mbid IN"
+            " (SELECT value FROM json_each(?))",
+            (json.dumps(list(mbids)),),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def linked_subjects(self) -> set[int]:
+        return {r[0] for r in await self._ex.fetchall("SELECT subject_id FROM subject_mbids")}
+
+    async def link(self, mbid: str, subject_id: int) -> None:
+        await self._ex.execute(
+            "INSERT INTO subject_mbids(mbid, subject_id) VALUES (?, ?)", (mbid, subject_id)
+        )
+
+    async def corrected(self, fact_ids: Sequence[int]) -> set[int]:
+        """Facts someone other than the sync changed after it added them (and did not undo):
+        an admin's correction, which a resync leaves standing. An admin's undo of one of the
+        sync's own changes is such a correction too; undoing one's own correction is not."""
+        if not fact_ids:
+            return set()
+        rows = await self._ex.fetchall(
+            "SELECT DISTINCT CAST(target AS INTEGER) FROM audit_log WHERE target_kind = 'fact'"
+            " AND platform <> ? AND undone_by IS NULL"
+            " AND (action <> 'undo' OR undoes IN (SELECT id FROM audit_log WHERE platform = ?))"
+            " AND target IN (SELECT value FROM json_each(?))",
+            (SYNC_PLATFORM, SYNC_PLATFORM, json.dumps([str(i) for i in fact_ids])),
+        )
+        return {r[0] for r in rows}
+
+    async def fact_ids(self, keys: Sequence[str]) -> dict[str, int]:
+        """The facts with these keys (those that exist), by key."""
+        rows = await self._ex.fetchall(
+            "SELECT key, id FROM facts WHERE key IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(keys)),),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def import_rows(self, rows: Sequence[dict[str, Any]]) -> int:
         """Link and follow what the store does not link yet; a link the store holds already
         (for that id or that subject) stays as it is. Returns how many links were added."""
         added = 0
         for row in rows:
-            cur = await conn.execute("SELECT id FROM subjects WHERE slug = ?", (row["subject"],))
-            found = await cur.fetchone()
+            found = await self._ex.fetchone(
+                "SELECT id FROM subjects WHERE slug = ?", (row["subject"],)
+            )
             if found is None:
                 raise BundleError(
                     f"{row['where']}: no subject '{row['subject']}' in the store or the bundle"
                 )
-            cur = await conn.execute(
+            added += await self._ex.execute(
                 "INSERT OR IGNORE INTO subject_mbids(mbid, subject_id) VALUES (?, ?)",
                 (row["mbid"], found[0]),
             )
-            added += cur.rowcount
             follow = row.get("followed")
             if follow is not None:
-                await conn.execute(
+                await self._ex.execute(
                     "INSERT OR IGNORE INTO catalog_followed(mbid, subject_id, name, added_at,"
                     " synced_at) SELECT mbid, subject_id, ?, ?, ? FROM subject_mbids"
                     " WHERE mbid = ?",

@@ -53,8 +53,8 @@ class ChatStore:
         self, platform: str, chat_id: str, kind: str = "group", title: str | None = None
     ) -> ChatRecord:
         """The chat's row, created if new; using a chat again makes it active again."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as ex:
+            await ex.execute(
                 "INSERT INTO chats(platform, chat_id, kind, title) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(platform, chat_id) DO UPDATE SET kind = excluded.kind,"
                 " title = coalesce(excluded.title, chats.title), active = 1,"
@@ -67,16 +67,15 @@ class ChatStore:
 
     async def moved(self, platform: str, old_id: str, new_id: str) -> None:
         """A chat changed id (Telegram group -> supergroup): everything tied to it follows."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
+        async with self.db.transaction() as ex:
+            if await ex.fetchone(
                 "SELECT id FROM chats WHERE platform = ? AND chat_id = ?", (platform, new_id)
-            )
-            if await cur.fetchone() is not None:
+            ):
                 log.warning(
                     "%s chat %s moved to %s, which is already known", platform, old_id, new_id
                 )
                 return
-            await conn.execute(
+            await ex.execute(
                 "UPDATE chats SET chat_id = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                 " WHERE platform = ? AND chat_id = ?",
                 (new_id, platform, old_id),
@@ -85,8 +84,8 @@ class ChatStore:
 
     async def gone(self, platform: str, chat_id: str, reason: str) -> None:
         """The bot was removed, blocked or forbidden there: stop posting, keep the record."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as ex:
+            await ex.execute(
                 "UPDATE chats SET active = 0, inactive_reason = ?,"
                 " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                 " WHERE platform = ? AND chat_id = ?",
@@ -98,8 +97,8 @@ class ChatStore:
         self, platform: str, chat_id: str, language: str | None, kind: str, title: str | None
     ) -> ChatRecord:
         """Set (or with None clear) the chat's language, creating its row if it is new."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as ex:
+            await ex.execute(
                 "INSERT INTO chats(platform, chat_id, kind, title, language) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT(platform, chat_id) DO UPDATE SET language = excluded.language,"
                 " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",

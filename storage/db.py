@@ -15,10 +15,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
+from storage.backend import Changes, Row
 from storage.errors import (
     NotASQLiteFile,
     StoreDamaged,
@@ -61,6 +62,36 @@ def check_file(path: Path) -> None:
         )
 
 
+class SqliteExecutor:
+    """storage.backend.Executor over the writer connection, inside one transaction: what the
+    repositories write through, so none of them (and nothing outside storage/) handles a
+    connection or a cursor."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = await self._conn.execute(sql, params)
+        try:
+            return cur.rowcount
+        finally:
+            await cur.close()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return cast(list[Row], await self._conn.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return next(iter(await self._conn.execute_fetchall(sql, params)), None)
+
+    @property
+    def in_transaction(self) -> bool:
+        """False once SQLite rolled the transaction back by itself (storage.bulk asks)."""
+        return self._conn.in_transaction
+
+
 class Database:
     """The SQLite file: a writer and a reader connection and the lock that orders writes."""
 
@@ -75,11 +106,14 @@ class Database:
         self.path = path
         self.created = created  # this open made the file (a new, empty store)
         self._writer = writer
+        self._executor = SqliteExecutor(writer)
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self.commits = 0  # write transactions committed through this Database
         self.write_failures = 0  # writes the store refused after it opened (StoreWriteFailed)
         self._watcher = watcher
+        self._changes = Changes()
+        self._changes_at: int | None = None  # the data_version `_changes` was read at
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
@@ -136,7 +170,7 @@ class Database:
         await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteExecutor]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: no half-done write stays.
 
         A store that stopped taking writes (read-only, disk full or failing) raises
@@ -146,7 +180,7 @@ class Database:
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self._writer
+                    yield self._executor
                     await self._writer.commit()
                 except BaseException:
                     if self._writer.in_transaction:
@@ -163,10 +197,11 @@ class Database:
                 ) from exc
             self.commits += 1
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Iterable[aiosqlite.Row]:
-        return await self._reader.execute_fetchall(sql, params)
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # sqlite3's fetchall is a list already: no copy of a large result.
+        return cast(list[Row], await self._reader.execute_fetchall(sql, params))
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         # One trip to the database thread (execute + fetchone + close would be three).
         rows = await self._reader.execute_fetchall(sql, params)
         return next(iter(rows), None)
@@ -175,12 +210,16 @@ class Database:
         """A number that changes whenever anyone (this process or another) commits a write."""
         return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
 
-    def peek(self, sql: str) -> Any:
-        """One value read in the caller's thread: for a one-row lookup by primary key, checked
-        when data_version moved, where a trip to the database thread would cost fifty times it.
-        """
-        row = self._watcher.execute(sql).fetchone()
-        return row[0] if row else None
+    def changes(self) -> Changes:
+        """The change signal (storage.backend.Changes): the trigger-kept counters of migration
+        0031, re-read (three rows, in this thread) only when data_version moved, so a command
+        that finds nothing committed pays one PRAGMA."""
+        version = self.data_version()
+        if version != self._changes_at:
+            counts = dict(self._watcher.execute("SELECT part, version FROM changes").fetchall())
+            self._changes = Changes(**counts)
+            self._changes_at = version
+        return self._changes
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         """Hand every statement this store runs (parameters filled in) to `callback`; None stops.

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from storage.backend import Executor
 from storage.bundle import BundleError, section_entries
 from storage.db import Database
 
@@ -31,6 +30,8 @@ class Editor:
 
 
 class EditorStore:
+    """Who may change facts: asked by every command, outside any transaction."""
+
     def __init__(self, db: Database):
         self.db = db
 
@@ -46,18 +47,25 @@ class EditorStore:
         )
         return [Editor(*r) for r in rows]
 
-    async def get_in(
-        self, conn: aiosqlite.Connection, platform: str, user_id: str
-    ) -> Editor | None:
-        cur = await conn.execute(
+    async def export_rows(self) -> list[dict[str, str]]:
+        return [e.to_dict() for e in await self.all()]
+
+
+class EditorWrites:
+    """Editors as one transaction writes and sees them (granting is audited with it)."""
+
+    def __init__(self, ex: Executor):
+        self._ex = ex
+
+    async def get(self, platform: str, user_id: str) -> Editor | None:
+        row = await self._ex.fetchone(
             f"SELECT {', '.join(_FIELDS)} FROM editors WHERE platform = ? AND user_id = ?",
             (platform, user_id),
         )
-        row = await cur.fetchone()
         return Editor(*row) if row else None
 
-    async def put(self, conn: aiosqlite.Connection, editor: Editor) -> None:
-        await conn.execute(
+    async def put(self, editor: Editor) -> None:
+        await self._ex.execute(
             "INSERT INTO editors(platform, user_id, name, granted_by, granted_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT(platform, user_id) DO UPDATE SET"
             " name = excluded.name, granted_by = excluded.granted_by,"
@@ -65,17 +73,14 @@ class EditorStore:
             (editor.platform, editor.user_id, editor.name, editor.granted_by, editor.granted_at),
         )
 
-    async def remove(self, conn: aiosqlite.Connection, platform: str, user_id: str) -> None:
-        await conn.execute(
+    async def remove(self, platform: str, user_id: str) -> None:
+        await self._ex.execute(
             "DELETE FROM editors WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
 
-    async def export_rows(self) -> list[dict[str, str]]:
-        return [e.to_dict() for e in await self.all()]
-
-    async def import_rows(self, conn: aiosqlite.Connection, rows: Sequence[Editor]) -> None:
+    async def import_rows(self, rows: Sequence[Editor]) -> None:
         for editor in rows:
-            await self.put(conn, editor)
+            await self.put(editor)
 
 
 def parse_rows(raw: Any, origin: str) -> list[Editor]:

@@ -43,3 +43,13 @@ class ConflictError(StoreError):
 
 class BackupRefused(StoreError):
     """A backup or restore that was refused; the message says why, and nothing was changed."""
+
+
+class StaleVersion(ConflictError):
+    """The fact changed since the caller read it: the optimistic version check failed."""
+
+    def __init__(self, fact_id: int, expected: int, current: int | None):
+        super().__init__(f"fact {fact_id} is at version {current}, not {expected}")
+        self.fact_id = fact_id
+        self.expected = expected
+        self.current = current

@@ -19,17 +19,15 @@ from typing import Any
 from storage.audit import (
     Actor,
     AuditEntry,
-    AuditStore,
     NewEntry,
     fact_from_snapshot,
     fact_snapshot,
     new_fact_snapshot,
     subject_snapshot,
 )
-from storage.bulk import bulk_write
 from storage.bundle import Bundle
-from storage.facts import FactStore
 from storage.models import Fact, NewFact, NewSubject, SubjectKind
+from storage.unit import Transaction
 
 _EVERYTHING = "*"  # a change that made the thing (an add): all of it is newer than the bundle
 _FACT_FIELDS = ("kind", "date", "summary", "subjects", "sources", "hidden")
@@ -68,9 +66,7 @@ class _Plan:
 
 
 async def plan_and_write(
-    conn: Any,
-    facts: FactStore,
-    audit: AuditStore,
+    tx: Transaction,
     bundle: Bundle,
     audit_rows: Sequence[dict[str, Any]],
     *,
@@ -82,8 +78,8 @@ async def plan_and_write(
     caller's transaction: subjects, the bundle's own audit entries, facts, then this import's
     entries (after the bundle's, so the history it brings keeps its ids where they are free)."""
     plan = _Plan()
-    current_subjects = await facts.subjects_as_written(conn)
-    current = {f.key: f for f in await facts.facts_by_keys(conn, [f.key for f in bundle.facts])}
+    current_subjects = await tx.names.as_written()
+    current = {f.key: f for f in await tx.facts.facts_by_keys([f.key for f in bundle.facts])}
     # Only what the bundle would change needs its history read (a re-import reads none).
     differing = [
         ("subject", s.slug)
@@ -97,7 +93,7 @@ async def plan_and_write(
     ]
     newer = {}
     if differing and not overwrite:
-        newer = _newer_fields(await audit.changes_since(conn, bundle.exported_at, differing))
+        newer = _newer_fields(await tx.audit.changes_since(bundle.exported_at, differing))
     names = {slug: s.name for slug, s in current_subjects.items()}
     names.update({s.slug: s.name for s in bundle.subjects})
     for new in bundle.subjects:
@@ -106,13 +102,13 @@ async def plan_and_write(
         _plan_fact(plan, new, current.get(new.key), newer)
 
     # Set-based (storage.bulk): the per-row triggers aside, copies and search entries at the end.
-    async with bulk_write(conn) as touched:
+    async with tx.bulk():
         if plan.subjects:  # groups first, as ever: a store's ids do not depend on the file's order
-            await facts.upsert_subjects(
-                conn, sorted(plan.subjects, key=lambda s: s.kind != SubjectKind.GROUP), touched
+            await tx.names.upsert_subjects(
+                sorted(plan.subjects, key=lambda s: s.kind != SubjectKind.GROUP)
             )
-        plan.report.audit_added = await audit.import_rows(conn, audit_rows)
-        ids = await facts.upsert_facts(conn, plan.facts, touched)
+        plan.report.audit_added = await tx.audit.import_rows(audit_rows)
+        ids = await tx.facts.upsert_facts(plan.facts)
     if actor is None or at is None:  # seeding an empty store: nothing is recorded
         return plan.report
     for new in plan.facts:
@@ -128,7 +124,7 @@ async def plan_and_write(
             )
         )
     if plan.entries:
-        await audit.record_many(conn, at=at, actor=actor, entries=plan.entries)
+        await tx.audit.record_many(at=at, actor=actor, entries=plan.entries)
     return plan.report
 
 

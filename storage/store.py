@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from storage import audit as audits
@@ -16,24 +18,36 @@ from storage.catalog import CatalogStore
 from storage.chats import ChatStore
 from storage.db import Database
 from storage.editors import EditorStore
+from storage.fact_rows import FactRows
 from storage.facts import FactStore
 from storage.importer import ImportReport, import_actor, plan_and_write
+from storage.search import SearchIndex
 from storage.subscriptions import SubscriptionStore
+from storage.unit import Transaction
 
 log = logging.getLogger(__name__)
 
 
 class Store:
-    """Opens the database, applies migrations, and groups the query objects over it."""
+    """Opens the database, applies migrations, and groups the repositories over it: readers
+    here, writers in `transaction()`."""
 
     def __init__(self, db: Database):
         self.db = db
-        self.facts = FactStore(db)
+        self._rows = FactRows()  # this store's one object per subject, source and date
+        self.search = SearchIndex(db, self._rows)
+        self.facts = FactStore(db, self._rows, self.search)
         self.chats = ChatStore(db)
         self.audit = AuditStore(db)
         self.editors = EditorStore(db)
         self.subscriptions = SubscriptionStore(db)
         self.catalog = CatalogStore(db)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """All of a change's writes, its audit entry included, or none of them."""
+        async with self.db.transaction() as ex:
+            yield Transaction(ex, self._rows)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -67,22 +81,17 @@ class Store:
         editors = editor_rows.parse_rows(bundle.extra.get("editors"), origin)
         links = catalog_rows.parse_rows(bundle.extra.get("catalog"), origin)
         actor = import_actor(origin) if at is not None else None
-        try:
-            async with self.db.transaction() as conn:
-                report = await plan_and_write(
-                    conn,
-                    self.facts,
-                    self.audit,
-                    bundle,
-                    audit,
-                    actor=actor,
-                    at=at,
-                    overwrite=overwrite,
-                )
-                await self.editors.import_rows(conn, editors)
-                await self.catalog.import_rows(conn, links)
-        finally:
-            self.facts.names_generation += 1
+        async with self.transaction() as tx:
+            report = await plan_and_write(
+                tx,
+                bundle,
+                audit,
+                actor=actor,
+                at=at,
+                overwrite=overwrite,
+            )
+            await tx.editors.import_rows(editors)
+            await tx.catalog.import_rows(links)
         return report
 
     async def export_bundle(self, at: dt.datetime | None = None) -> Bundle:

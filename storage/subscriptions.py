@@ -109,14 +109,14 @@ class SubscriptionStore:
         It owes the days whose post falls due from `now` on: a chat told "Next: tomorrow" does
         not also get today's post from a restart's catch-up.
         """
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as ex:
+            await ex.execute(
                 "INSERT INTO chats(platform, chat_id, kind, title) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(platform, chat_id) DO UPDATE SET active = 1, inactive_reason = NULL,"
                 " title = coalesce(excluded.title, chats.title)",
                 (platform, chat_id, kind, title),
             )
-            await conn.execute(
+            await ex.execute(
                 "INSERT INTO subscriptions(chat_ref, at_time, zone, subjects, created_by,"
                 " owed_from) SELECT id, ?, ?, ?, ?, ? FROM chats WHERE platform = ? AND chat_id = ?"
                 " ON CONFLICT(chat_ref) DO UPDATE SET at_time = excluded.at_time,"
@@ -150,15 +150,14 @@ class SubscriptionStore:
         return _subscription(row) if row else None
 
     async def remove(self, platform: str, chat_id: str) -> bool:
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
+        async with self.db.transaction() as ex:
+            removed = await ex.execute(
                 "DELETE FROM subscriptions WHERE chat_ref ="
                 " (SELECT id FROM chats WHERE platform = ? AND chat_id = ?)",
                 (platform, chat_id),
             )
-            removed = cur.rowcount > 0
         self._changed()
-        return removed
+        return removed > 0
 
     async def active(self) -> list[Subscription]:
         """Every subscription that posts: its own flag and its chat's both active."""
@@ -189,8 +188,8 @@ class SubscriptionStore:
         ran out (its process died) is taken over, with the pages it had recorded.
         """
         day = local_date.isoformat()
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
+        async with self.db.transaction() as ex:
+            claimed = await ex.execute(
                 "INSERT INTO deliveries(subscription_id, local_date, state, claimed_by,"
                 " lease_until) VALUES (?, ?, 'claimed', ?, ?)"
                 " ON CONFLICT(subscription_id, local_date) DO UPDATE SET"
@@ -199,9 +198,9 @@ class SubscriptionStore:
                 " OR deliveries.lease_until <= ? OR deliveries.claimed_by = excluded.claimed_by)",
                 (subscription_id, day, owner, _stamp(now + lease), _stamp(now)),
             )
-            if cur.rowcount == 0:
+            if claimed == 0:
                 return None
-            rows = await conn.execute_fetchall(
+            rows = await ex.fetchall(
                 "SELECT page, outcome, chat_id, message_id FROM delivery_pages"
                 " WHERE subscription_id = ? AND local_date = ? ORDER BY page",
                 (subscription_id, day),
@@ -223,8 +222,8 @@ class SubscriptionStore:
         Also renews the lease, so a long post keeps its claim while it is being sent.
         """
         day = claim.local_date.isoformat()
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as ex:
+            await ex.execute(
                 "INSERT OR IGNORE INTO delivery_pages(subscription_id, local_date, page,"
                 " outcome, chat_id, message_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -238,7 +237,7 @@ class SubscriptionStore:
                 ),
             )
             if last:
-                await conn.execute(
+                await ex.execute(
                     "UPDATE deliveries SET state = 'delivered', claimed_by = NULL,"
                     " lease_until = NULL, delivered_at = ?, chat_id = ?, message_ids ="
                     " (SELECT json_group_array(message_id) FROM (SELECT message_id"
@@ -255,7 +254,7 @@ class SubscriptionStore:
                     ),
                 )
             else:
-                await conn.execute(
+                await ex.execute(
                     "UPDATE deliveries SET lease_until = ? WHERE subscription_id = ?"
                     " AND local_date = ? AND claimed_by = ? AND state = 'claimed'",
                     (_stamp(now + lease), claim.subscription_id, day, claim.owner),
@@ -263,8 +262,8 @@ class SubscriptionStore:
 
     async def release(self, claim: Claim) -> None:
         """Give a claim back (the post failed for now): the next tick may resume it."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as ex:
+            await ex.execute(
                 "UPDATE deliveries SET claimed_by = NULL, lease_until = NULL"
                 " WHERE subscription_id = ? AND local_date = ? AND claimed_by = ?"
                 " AND state = 'claimed'",

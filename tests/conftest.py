@@ -53,6 +53,16 @@ FAN = Caller(platform="console", user_id="fan", name="A fan")
 CONSOLE = Chat(platform="console", id="console")
 
 
+@pytest.fixture
+async def other(db_path: Path, clock: FixedClock, store: Store):
+    """A second process's view of the same file (opened after the seeded one)."""
+    second = await Store.open(db_path)
+    try:
+        yield Core(second, clock, all_commands(), admins=frozenset({("console", "root-admin")}))
+    finally:
+        await second.close()
+
+
 async def ask(core: Core, line: str, caller: Caller = FAN, chat: Chat = CONSOLE):
     return await core.handle_line(line, caller, chat)
 

@@ -107,8 +107,8 @@ async def test_write_permissions(
             all_commands(),
             admins=frozenset({(platform, "100")}),
         )
-        async with store.db.transaction() as conn:
-            await store.editors.put(conn, Editor(platform, "200", "Editor", "x:1", "2025-01-01"))
+        async with store.transaction() as tx:
+            await tx.editors.put(Editor(platform, "200", "Editor", "x:1", "2025-01-01"))
         assert (await core.handle_line("/remove #8 https://a.com/0", boss, chat)).title
         # The caller's own change, for /undo: made while they were briefly a bot admin.
         core.admins = frozenset({(platform, "100"), (caller.platform, caller.user_id)})

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.synth import synth_bundle
-from storage.bulk import ROW_TRIGGERS, bulk_write
+from storage.bulk import ROW_TRIGGERS
 from storage.bundle import Bundle
 from storage.models import Source
 from storage.store import Store
@@ -61,11 +61,11 @@ def tables(path: Path, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
 async def fill_row_by_row(store: Store, bundle: Bundle) -> None:
     """The per-row path: the store's writes one subject and one fact at a time (as admin
     commands make them), every trigger firing and each search entry written at once."""
-    async with store.db.transaction() as conn:
+    async with store.transaction() as tx:
         for subject in sorted(bundle.subjects, key=lambda s: s.kind.value != "group"):
-            await store.facts.upsert_subject(conn, subject)
+            await tx.names.upsert_subject(subject)
         for fact in bundle.facts:
-            await store.facts.upsert_fact(conn, fact)
+            await tx.facts.upsert_fact(fact)
 
 
 def assert_same(got: dict[str, list[tuple]], want: dict[str, list[tuple]]) -> None:
@@ -99,7 +99,7 @@ def test_an_import_leaves_what_the_per_row_path_leaves(tmp_path: Path) -> None:
         async with await Store.open(path) as store:
             await store.import_bundle(first, "a.yaml", at=AT)
             await store.import_bundle(second, "b.yaml", at=AT, overwrite=True)
-            alias_hits = [f.id for f in await store.facts.search("Zebrafinch")]
+            alias_hits = [f.id for f in await store.search.search("Zebrafinch")]
             return alias_hits, await store.facts.stale_refs()
 
     async def per_row(path: Path) -> None:
@@ -109,9 +109,9 @@ def test_an_import_leaves_what_the_per_row_path_leaves(tmp_path: Path) -> None:
 
     hits, stale = asyncio.run(imported(tmp_path / "import.db"))
     asyncio.run(per_row(tmp_path / "rows.db"))
-    # The audit trail is the import's own (the per-row path records none), and names_version
-    # counts writes, not what they left; every other row is equal, the search index's too.
-    skip = ("audit_log", "names_version")
+    # The audit trail is the import's own (the per-row path records none), and the change
+    # signal counts writes, not what they left; every other row is equal, the search index's too.
+    skip = ("audit_log", "changes")
     assert_same(tables(tmp_path / "import.db", skip), tables(tmp_path / "rows.db", skip))
     assert stale == []
     # The alias added by the second import finds the facts about its subject, the one
@@ -137,10 +137,10 @@ def test_a_failed_bulk_write_leaves_nothing_and_the_triggers_back(tmp_path: Path
         async with await Store.open(path) as store:
             before = tables(path)
             with pytest.raises(RuntimeError, match="midway"):
-                async with store.db.transaction() as conn:
-                    async with bulk_write(conn) as touched:
-                        await store.facts.upsert_subjects(conn, bundle.subjects, touched)
-                        await store.facts.upsert_facts(conn, bundle.facts, touched)
+                async with store.transaction() as tx:
+                    async with tx.bulk():
+                        await tx.names.upsert_subjects(bundle.subjects)
+                        await tx.facts.upsert_facts(bundle.facts)
                         raise RuntimeError("midway")
             assert tables(path) == before
             # A later write by the per-row path still has its triggers keeping the copies.

@@ -87,7 +87,7 @@ async def test_following_a_group_by_mbid(core: Core, client, mb: MusicBrainzEmul
     # Original members are said once, on the debut, not as seven "joined" anniversaries.
     debut = text_of(await ask(core, "/search BTS debuted"))
     assert "13 June 2013 · BTS debuted" in debut
-    (fact,) = await core.store.facts.search("BTS debuted")
+    (fact,) = await core.store.search.search("BTS debuted")
     assert fact.detail("note") == "original members: " + ", ".join(m[0] for m in BTS_MEMBERS)
     birthdays = text_of(await ask(core, "/birthday BTS"))
     order = [name for name, *_ in sorted(BTS_MEMBERS, key=lambda m: m[4][5:])]
@@ -182,7 +182,7 @@ async def test_an_admins_correction_survives_a_resync(
     born = await birth_fact(core, "V")
     edited = await ask(core, f"/edit #{born.id} date 1995-12-29 https://example.org/v", ADMIN)
     assert not edited.error, text_of(edited)
-    (dynamite,) = await core.store.facts.facts_with_release_title("Dynamite")
+    (dynamite,) = await core.store.search.facts_with_release_title("Dynamite")
     removed = await ask(core, f"/remove #{dynamite.id} https://example.org/why", ADMIN)
     assert not removed.error, text_of(removed)
     manual = await ask(core, '/addsubject "Kim Bora" member https://example.org/bora BTS', ADMIN)
@@ -450,7 +450,7 @@ async def test_a_bot_admin_undoes_the_syncs_change_and_it_survives_a_resync(
     assert any(f"#{born.id} kept as an admin corrected it" in n for n in report.notes)
 
     # Undoing the sync's add by its number hides the fact, and it stays hidden.
-    (dynamite,) = await core.store.facts.facts_with_release_title("Dynamite")
+    (dynamite,) = await core.store.search.facts_with_release_title("Dynamite")
     (add_entry,) = await _sync_entries(core, dynamite.id)
     assert not (await ask(core, f"/undo {add_entry.id}", ADMIN)).error
     await follow(core, client)
@@ -488,10 +488,8 @@ async def test_export_carries_the_followed_artists_and_their_ids_and_import_rest
         (followed,) = await fresh.catalog.followed()
         assert (followed.mbid, followed.name) == (BTS, "BTS")
         assert followed.synced_at == core.clock.now()
-        async with fresh.db.transaction() as conn:
-            linked = await fresh.catalog.subject_ids(
-                conn, [BTS, *(mbid(m[0]) for m in BTS_MEMBERS)]
-            )
+        async with fresh.transaction() as tx:
+            linked = await tx.catalog.subject_ids([BTS, *(mbid(m[0]) for m in BTS_MEMBERS)])
         assert len(linked) == 1 + 7
         # A resync after the import updates the same subjects and facts: no twins.
         report = await sync_artist(fresh, client, BTS, core.clock.now(), core.zone)

@@ -21,12 +21,11 @@ async def test_trace_reports_each_statement_once_with_its_parameters(tmp_path: P
     async with await Store.open(tmp_path / "t.db") as store:
         seen: list[str] = []
         await store.db.trace(seen.append)
-        async with store.db.transaction() as conn:
-            await store.facts.upsert_subject(
-                conn, NewSubject(slug="iu", name="IU", kind=SubjectKind.SOLOIST)
+        async with store.transaction() as tx:
+            await tx.names.upsert_subject(
+                NewSubject(slug="iu", name="IU", kind=SubjectKind.SOLOIST)
             )
-            await store.facts.upsert_fact(
-                conn,
+            await tx.facts.upsert_fact(
                 NewFact(
                     key="k1",
                     kind=FactKind.EVENT,
@@ -42,7 +41,7 @@ async def test_trace_reports_each_statement_once_with_its_parameters(tmp_path: P
         await store.facts.slugs()
 
     assert seen[0] == "BEGIN IMMEDIATE" and "COMMIT" in seen
-    # Each row insert that fires triggers (names_version, the JSON copies) is reported once.
+    # Each row insert that fires triggers (the change signal, the JSON copies) is reported once.
     assert sum(s.startswith("INSERT INTO subjects") for s in seen) == 1
     assert sum(s.startswith("INSERT INTO fact_subjects") for s in seen) == 1
     assert sum(s.startswith("INSERT INTO fact_sources") for s in seen) == 1

@@ -392,17 +392,17 @@ async def test_typed_value_instead_of_picked_one(
 async def test_subject_removed_after_it_was_offered(
     core: Core, emu: DiscordEmulator, service: DiscordService
 ) -> None:
-    async with core.store.db.transaction() as conn:
-        await core.store.facts.upsert_subject(
-            conn, NewSubject("jimin", "Jimin", SubjectKind.MEMBER, aliases=("지민",))
+    async with core.store.transaction() as tx:
+        await tx.names.upsert_subject(
+            NewSubject("jimin", "Jimin", SubjectKind.MEMBER, aliases=("지민",))
         )
     offer = await emu.inject_autocomplete(
         "milestone", focused="who", value="지민", guild_id=GUILD, user_id=FAN
     )
     picked = (await emu.wait_for_callback(offer.id)).choices[0]["value"]
     assert picked == "jimin"
-    async with core.store.db.transaction() as conn:
-        await core.store.facts.delete_subject(conn, "jimin")
+    async with core.store.transaction() as tx:
+        await tx.names.delete_subject("jimin")
     rec = await emu.inject_slash_command("milestone", {"who": picked}, guild_id=GUILD, user_id=FAN)
     answer = await emu.wait_for_callback(rec.id)
     assert answer.type == 4 and answer.ephemeral

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -59,13 +60,11 @@ async def test_status_shows_each_members_newest_visible_status(core: Core, store
             details={"state": state},
         )
 
-    async with store.db.transaction() as conn:
-        await store.facts.upsert_fact(conn, status("v-old", "v", "active", PartialDate(2022, 6)))
-        await store.facts.upsert_fact(conn, status("rm-old", "rm", "hiatus", PartialDate(2023)))
-        newer = await store.facts.upsert_fact(
-            conn, status("v-hidden", "v", "hiatus", PartialDate(2024, 2, 1))
-        )
-        await conn.execute("UPDATE facts SET hidden = 1 WHERE id = ?", (newer,))
+    async with store.transaction() as tx:
+        await tx.facts.upsert_fact(status("v-old", "v", "active", PartialDate(2022, 6)))
+        await tx.facts.upsert_fact(status("rm-old", "rm", "hiatus", PartialDate(2023)))
+        hidden = status("v-hidden", "v", "hiatus", PartialDate(2024, 2, 1))
+        await tx.facts.upsert_fact(dataclasses.replace(hidden, hidden=True))
     reply = await ask(core, "/status BTS")
     by_member = {line.text.split(":")[0]: line for line in reply.lines}
     assert sorted(by_member) == ["RM", "V"]
@@ -106,9 +105,8 @@ async def test_today_defaults_to_the_kst_date(core: Core, clock) -> None:
 
 
 async def test_a_leap_day_fact_is_remembered_on_28_february(core: Core, store: Store) -> None:
-    async with store.db.transaction() as conn:
-        await store.facts.upsert_fact(
-            conn,
+    async with store.transaction() as tx:
+        await tx.facts.upsert_fact(
             NewFact(
                 key="leap",
                 kind=FactKind.EVENT,
@@ -124,9 +122,8 @@ async def test_a_leap_day_fact_is_remembered_on_28_february(core: Core, store: S
 
 
 async def test_upcoming_counts_down_and_lists_anniversaries(core: Core, store: Store) -> None:
-    async with store.db.transaction() as conn:
-        await store.facts.upsert_fact(
-            conn,
+    async with store.transaction() as tx:
+        await tx.facts.upsert_fact(
             NewFact(
                 key="future",
                 kind=FactKind.RELEASE,
@@ -150,9 +147,9 @@ async def test_unknown_name_suggests(core: Core) -> None:
 
 
 async def test_an_ambiguous_name_lists_instead_of_guessing(core: Core, store: Store) -> None:
-    async with store.db.transaction() as conn:
-        await store.facts.upsert_subject(
-            conn, NewSubject("v-other", "V", SubjectKind.SOLOIST, aliases=("V",))
+    async with store.transaction() as tx:
+        await tx.names.upsert_subject(
+            NewSubject("v-other", "V", SubjectKind.SOLOIST, aliases=("V",))
         )
     reply = await ask(core, "/milestone V")
     assert reply.error

@@ -218,7 +218,7 @@ async def test_an_admin_adds_step_by_step_in_a_private_chat(bot: Running) -> Non
     answer = await bot.ask(FAN, "/milestone IU")
     assert "100 million views" in answer and "1 February 2024" in answer
     assert "Unknown command" not in await bot.ask(ADMIN, "/milestone IU")  # the form is closed
-    [fact] = await bot.store.facts.search("100 million views")
+    [fact] = await bot.store.search.search("100 million views")
     assert fact.details["platform"] == "YouTube" and fact.details["value"] == 100_000_000
     assert "metric" not in fact.details or not fact.details["metric"]
 

@@ -41,10 +41,9 @@ async def test_an_edited_command_is_not_answered_again(bot: Running) -> None:
 
 async def emoji_facts(bot: Running, count: int = 50) -> None:
     """Facts whose summaries are mostly emoji: 2 UTF-16 units each, 1 Python character."""
-    async with bot.store.db.transaction() as conn:
+    async with bot.store.transaction() as tx:
         for n in range(count):
-            await bot.store.facts.upsert_fact(
-                conn,
+            await tx.facts.upsert_fact(
                 NewFact(
                     key=f"purple-{n}",
                     kind=FactKind.EVENT,

@@ -32,9 +32,8 @@ def _events(cal: Calendar) -> dict[str, object]:
 async def _add(
     store: Store, key: str, date: PartialDate, kind=FactKind.EVENT, details: dict | None = None
 ) -> int:
-    async with store.db.transaction() as conn:
-        return await store.facts.upsert_fact(
-            conn,
+    async with store.transaction() as tx:
+        return await tx.facts.upsert_fact(
             NewFact(
                 key=key,
                 kind=kind,

@@ -44,12 +44,11 @@ def test_every_word_of_the_website_has_its_korean() -> None:
 
 async def _store(path: Path, subjects, facts) -> Store:
     store = await Store.open(path)
-    async with store.db.transaction() as conn:
+    async with store.transaction() as tx:
         for s in subjects:
-            await store.facts.upsert_subject(conn, s)
+            await tx.names.upsert_subject(s)
         for f in facts:
-            await store.facts.upsert_fact(conn, f)
-    store.facts.names_generation += 1
+            await tx.facts.upsert_fact(f)
     return store
 
 

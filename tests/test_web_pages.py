@@ -212,15 +212,17 @@ async def test_pages_carry_headers_that_keep_them_inert(site: Site) -> None:
 
 
 async def test_a_failing_page_shows_no_stack_trace(site: Site, core: Core, caplog) -> None:
-    async with core.store.db.transaction() as conn:  # a damaged row: reading it fails
-        await conn.execute("UPDATE facts SET details = '{' WHERE id = 4")
+    row = await core.store.db.fetchone("SELECT details FROM facts WHERE id = 4")
+    assert row is not None
+    async with core.store.db.transaction() as ex:  # a damaged row: reading it fails
+        await ex.execute("UPDATE facts SET details = '{' WHERE id = 4")
     r, html = await site.get("/artist/v")
     assert r.status == 500
     assert "Something went wrong on our side" in html
     assert "Traceback" not in html and "orjson" not in html.lower()
     assert any("the web page /artist/v failed" in rec.getMessage() for rec in caplog.records)
-    async with core.store.db.transaction() as conn:
-        await conn.execute("UPDATE facts SET details = '{}' WHERE id = 4")
+    async with core.store.db.transaction() as ex:  # mended as it was
+        await ex.execute("UPDATE facts SET details = ? WHERE id = 4", (row[0],))
 
 
 async def test_client_errors_are_plain_pages(site: Site) -> None:
@@ -235,13 +237,13 @@ async def test_birthdays_and_debuts_show_on_the_page_and_in_the_feed(
 ) -> None:
     """The catalogue records births and debuts as events (`what: birth` / `debut`)."""
     source = (Source("MusicBrainz", "https://musicbrainz.org/artist/x"),)
-    async with store.db.transaction() as conn:
+    async with store.transaction() as tx:
         for key, who, day, what, summary in (
             ("born-v", "v", PartialDate(1995, 12, 30), "birth", "V was born"),
             ("debut-bts", "bts", PartialDate(2013, 6, 13), "debut", "BTS debuted"),
         ):
             new = NewFact(key, FactKind.EVENT, summary, day, (who,), source, {"what": what})
-            await store.facts.upsert_fact(conn, new)
+            await tx.facts.upsert_fact(new)
     text = visible_text(parse((await site.get("/artist/bts"))[1]))
     assert "Debut: 13 June 2013" in text
     assert "V · born 30 December 1995 — military service" in text

@@ -401,7 +401,7 @@ class Site:
                 links=[],
             )
         artists = await self.core.resolver.choices(text, 10) if text else []
-        facts = await self.core.store.facts.search(text, LISTED) if text else []
+        facts = await self.core.store.search.search(text, LISTED) if text else []
         cited = ReplyBuilder(title="")
         language, _ = self.language(request)
         response = self.render(

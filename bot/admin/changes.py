@@ -1,6 +1,6 @@
 """Every admin change as one transaction: check, write, and record it in the audit trail.
 
-A change either lands with its audit entry or not at all (BEGIN IMMEDIATE ... COMMIT). Fact
+A change either lands with its audit entry or not at all (one `store.transaction()`). Fact
 writes carry the version the caller saw; if someone changed the fact meanwhile the write is
 refused instead of silently overwriting their change.
 """
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-
-import aiosqlite
 
 from bot.commands import Role
 from bot.context import Context
@@ -24,9 +22,9 @@ from storage.audit import (
 )
 from storage.catalog import SYNC_ACTOR, SYNC_PLATFORM
 from storage.editors import Editor
-from storage.errors import ConflictError
-from storage.facts import StaleVersion
+from storage.errors import ConflictError, StaleVersion
 from storage.models import Fact, NewFact, NewSubject, Source, Subject, normalize_name
+from storage.unit import Transaction
 
 # Identifying details per kind: two facts of one kind, date and subject that give every one
 # of these, and agree on all of them, are the same fact whatever their wording.
@@ -64,7 +62,7 @@ def _same_fact(a: NewFact, b: Fact) -> bool:
 
 async def _record(
     ctx: Context,
-    conn: aiosqlite.Connection,
+    tx: Transaction,
     action: str,
     target_kind: str,
     target: str,
@@ -73,8 +71,7 @@ async def _record(
     source: Source | None,
     undoes: int | None = None,
 ) -> int:
-    return await ctx.store.audit.record(
-        conn,
+    return await tx.audit.record(
         at=ctx.clock.now(),
         actor=actor_of(ctx),
         action=action,
@@ -92,9 +89,9 @@ async def _record(
 
 async def add_fact(ctx: Context, new: NewFact, subject_ids: list[int], source: Source) -> Fact:
     """Create a fact unless the same one is recorded already (hidden ones included)."""
-    facts = ctx.store.facts
-    async with ctx.store.db.transaction() as conn:
-        for other in await facts.similar_facts(conn, new.kind, new.date, subject_ids):
+    async with ctx.store.transaction() as tx:
+        facts = tx.facts
+        for other in await facts.similar_facts(new.kind, new.date, subject_ids):
             if _same_fact(new, other):
                 hidden = f" (removed; /restore #{other.id} brings it back)" if other.hidden else ""
                 raise FanbotError(
@@ -102,13 +99,13 @@ async def add_fact(ctx: Context, new: NewFact, subject_ids: list[int], source: S
                     f"To correct it, use /edit #{other.id}."
                 )
         base, key, n = new.key, new.key, 1
-        while await facts.key_taken(conn, key):
+        while await facts.key_taken(key):
             n += 1
             key = f"{base}-{n}"
-        fact_id = await facts.add_fact(conn, dataclasses.replace(new, key=key))
-        fact = await facts.fact_in(conn, fact_id)
+        fact_id = await facts.add_fact(dataclasses.replace(new, key=key))
+        fact = await facts.fact(fact_id)
         assert fact is not None
-        await _record(ctx, conn, "add", "fact", str(fact_id), None, fact_snapshot(fact), source)
+        await _record(ctx, tx, "add", "fact", str(fact_id), None, fact_snapshot(fact), source)
     return fact
 
 
@@ -116,22 +113,22 @@ async def change_fact(
     ctx: Context, seen: Fact, new: NewFact, action: str, source: Source | None
 ) -> Fact:
     """Write `new` over a fact the caller saw at `seen.version`, or refuse if it moved on."""
-    facts = ctx.store.facts
-    async with ctx.store.db.transaction() as conn:
-        current = await facts.fact_in(conn, seen.id)
+    async with ctx.store.transaction() as tx:
+        facts = tx.facts
+        current = await facts.fact(seen.id)
         if current is None:
             raise FanbotError(f"There is no fact #{seen.id}.")
         if current.version != seen.version:
             raise changed_meanwhile(seen.id)
         try:
-            await facts.replace_fact(conn, seen.id, new, seen.version)
+            await facts.replace_fact(seen.id, new, seen.version)
         except StaleVersion:
             raise changed_meanwhile(seen.id) from None
-        after = await facts.fact_in(conn, seen.id)
+        after = await facts.fact(seen.id)
         assert after is not None
         await _record(
             ctx,
-            conn,
+            tx,
             action,
             "fact",
             str(seen.id),
@@ -164,19 +161,15 @@ def as_new(fact: Fact, **changes: Any) -> NewFact:
 async def add_subject(
     ctx: Context, new: NewSubject, group_names: list[str], source: Source
 ) -> NewSubject:
-    facts = ctx.store.facts
-    try:
-        async with ctx.store.db.transaction() as conn:
-            base, slug, n = new.slug, new.slug, 1
-            while await facts.slug_taken(conn, slug):
-                n += 1
-                slug = f"{base}-{n}"
-            new = dataclasses.replace(new, slug=slug)
-            await facts.upsert_subject(conn, new)
-            after = subject_snapshot(new, group_names)
-            await _record(ctx, conn, "add", "subject", slug, None, after, source)
-    finally:
-        facts.names_generation += 1  # the resolver reloads after the commit, not before
+    async with ctx.store.transaction() as tx:
+        base, slug, n = new.slug, new.slug, 1
+        while await tx.names.slug_taken(slug):
+            n += 1
+            slug = f"{base}-{n}"
+        new = dataclasses.replace(new, slug=slug)
+        await tx.names.upsert_subject(new)
+        after = subject_snapshot(new, group_names)
+        await _record(ctx, tx, "add", "subject", slug, None, after, source)
     return new
 
 
@@ -184,34 +177,30 @@ async def change_alias(
     ctx: Context, subject: Subject, alias: str, add: bool, source: Source
 ) -> str:
     """Add or remove one alias; returns the alias as stored."""
-    facts = ctx.store.facts
-    try:
-        async with ctx.store.db.transaction() as conn:
-            current = await facts.aliases_in(conn, subject.id)
-            same = [a for a in current if normalize_name(a) == normalize_name(alias)]
-            if add:
-                if alias in current or same:
-                    raise FanbotError(f"{subject.name} already has the alias “{same[0]}”.")
-                await facts.add_alias(conn, subject.id, alias)
-                before, after = None, {"subject": subject.name, "alias": alias}
-            else:
-                exact = alias if alias in current else (same[0] if len(same) == 1 else None)
-                if exact is None:
-                    raise FanbotError(
-                        f"{subject.name} has no alias “{alias}”. Their aliases: "
-                        + ", ".join(a for a in current if a != subject.name)
-                    )
-                if exact == subject.name:
-                    raise FanbotError(
-                        f"“{exact}” is {subject.name}'s own name, not an alias to remove."
-                    )
-                alias = exact
-                await facts.remove_alias(conn, subject.id, alias)
-                before, after = {"subject": subject.name, "alias": alias}, None
-            action = "add alias" if add else "remove alias"
-            await _record(ctx, conn, action, "subject", subject.slug, before, after, source)
-    finally:
-        facts.names_generation += 1
+    async with ctx.store.transaction() as tx:
+        current = await tx.names.aliases_of(subject.id)
+        same = [a for a in current if normalize_name(a) == normalize_name(alias)]
+        if add:
+            if alias in current or same:
+                raise FanbotError(f"{subject.name} already has the alias “{same[0]}”.")
+            await tx.names.add_alias(subject.id, alias)
+            before, after = None, {"subject": subject.name, "alias": alias}
+        else:
+            exact = alias if alias in current else (same[0] if len(same) == 1 else None)
+            if exact is None:
+                raise FanbotError(
+                    f"{subject.name} has no alias “{alias}”. Their aliases: "
+                    + ", ".join(a for a in current if a != subject.name)
+                )
+            if exact == subject.name:
+                raise FanbotError(
+                    f"“{exact}” is {subject.name}'s own name, not an alias to remove."
+                )
+            alias = exact
+            await tx.names.remove_alias(subject.id, alias)
+            before, after = {"subject": subject.name, "alias": alias}, None
+        action = "add alias" if add else "remove alias"
+        await _record(ctx, tx, action, "subject", subject.slug, before, after, source)
     return alias
 
 
@@ -222,10 +211,10 @@ async def set_editor(
     ctx: Context, platform: str, user_id: str, name: str | None, grant: bool
 ) -> Editor | None:
     """Grant or revoke the editor role; returns the editor record before the change."""
-    editors = ctx.store.editors
     target = f"{platform}:{user_id}"
-    async with ctx.store.db.transaction() as conn:
-        before = await editors.get_in(conn, platform, user_id)
+    async with ctx.store.transaction() as tx:
+        editors = tx.editors
+        before = await editors.get(platform, user_id)
         if grant:
             if before is not None:
                 raise FanbotError(f"{before.name} ({target}) is an editor already.")
@@ -236,15 +225,13 @@ async def set_editor(
                 granted_by=f"{ctx.caller.platform}:{ctx.caller.user_id}",
                 granted_at=ctx.clock.now().isoformat(timespec="seconds"),
             )
-            await editors.put(conn, editor)
-            await _record(ctx, conn, "add editor", "editor", target, None, editor.to_dict(), None)
+            await editors.put(editor)
+            await _record(ctx, tx, "add editor", "editor", target, None, editor.to_dict(), None)
         else:
             if before is None:
                 raise FanbotError(f"{target} is not an editor.")
-            await editors.remove(conn, platform, user_id)
-            await _record(
-                ctx, conn, "remove editor", "editor", target, before.to_dict(), None, None
-            )
+            await editors.remove(platform, user_id)
+            await _record(ctx, tx, "remove editor", "editor", target, before.to_dict(), None, None)
     return before
 
 
@@ -254,22 +241,22 @@ async def set_editor(
 SYNC_NAME = SYNC_PLATFORM  # `/undo musicbrainz`: the catalogue sync's latest change
 
 
-async def _chosen(ctx: Context, conn: aiosqlite.Connection, which: str | None) -> AuditEntry:
+async def _chosen(ctx: Context, tx: Transaction, which: str | None) -> AuditEntry:
     """The change `/undo [which]` means: the caller's latest; the sync's latest
     (`musicbrainz`); or change N from /history. Only bot admins undo someone else's change."""
-    store, mine = ctx.store, actor_of(ctx)
+    mine = actor_of(ctx)
     text = (which or "").strip().lower().removeprefix("change").strip().lstrip("#")
     if not text:
-        entry = await store.audit.last_undoable(conn, mine)
+        entry = await tx.audit.last_undoable(mine)
         if entry is None:
             raise FanbotError("You have no change left to undo.")
         return entry
     if text == SYNC_NAME:
-        entry = await store.audit.last_undoable(conn, SYNC_ACTOR)
+        entry = await tx.audit.last_undoable(SYNC_ACTOR)
         if entry is None:
             raise FanbotError("The MusicBrainz sync has no change left to undo.")
     elif text.isdigit() and len(text) < 12:
-        entry = await store.audit.entry_in(conn, int(text))
+        entry = await tx.audit.entry(int(text))
         if entry is None:
             raise FanbotError(f"There is no change {text}. /audit lists the latest changes.")
     else:
@@ -293,16 +280,14 @@ async def undo_last(ctx: Context, which: str | None = None) -> tuple[AuditEntry,
     """Put back what a change replaced (by default the caller's latest); returns (that
     change, undo entry id)."""
     store = ctx.store
-    async with store.db.transaction() as conn:
-        entry = await _chosen(ctx, conn, which)
-        undo_id = await _undo(ctx, conn, entry)
-    if entry.target_kind == "subject":
-        store.facts.names_generation += 1  # the resolver reloads after the commit
+    async with store.transaction() as tx:
+        entry = await _chosen(ctx, tx, which)
+        undo_id = await _undo(ctx, tx, entry)
     return entry, undo_id
 
 
 async def _since(
-    ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry
+    ctx: Context, tx: Transaction, entry: AuditEntry
 ) -> tuple[AuditEntry | None, int | None]:
     """What came after a fact change: the first later change still standing (anyone's, not
     undone), or None when every later change was undone again; and the version the fact has
@@ -311,19 +296,19 @@ async def _since(
     A person's own later changes that they undid cancel out, so /undo walks back their
     changes in order; someone else's change in between still stops it.
     """
-    later = await ctx.store.audit.later_on_target(conn, entry)
+    later = await tx.audit.later_on_target(entry)
     ids = {e.id for e in later}
     standing = next((e for e in later if e.undone_by is None and e.undoes not in ids), None)
     last = later[-1] if later else entry
     return standing, (last.after or {}).get("version")
 
 
-async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> int:
+async def _undo(ctx: Context, tx: Transaction, entry: AuditEntry) -> int:
     store = ctx.store
     if entry.target_kind == "fact":
         fact_id = int(entry.target)
-        current = await store.facts.fact_in(conn, fact_id)
-        standing, expected = await _since(ctx, conn, entry)
+        current = await tx.facts.fact(fact_id)
+        standing, expected = await _since(ctx, tx, entry)
         if current is None or standing is not None or current.version != expected:
             by = f" by {standing.actor.name} (change {standing.id})" if standing else ""
             whose = "your change" if entry.actor == actor_of(ctx) else f"change {entry.id}"
@@ -336,15 +321,15 @@ async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> 
         else:
             restored = dataclasses.replace(fact_from_snapshot(entry.before), id=fact_id)
         try:
-            await store.facts.replace_fact(conn, fact_id, restored, current.version)
+            await tx.facts.replace_fact(fact_id, restored, current.version)
         except StaleVersion:
             raise changed_meanwhile(fact_id) from None
-        after = await store.facts.fact_in(conn, fact_id)
+        after = await tx.facts.fact(fact_id)
         assert after is not None
         before, after_snap = fact_snapshot(current), fact_snapshot(after)
     elif entry.target_kind == "subject" and entry.action == "add":
         try:
-            await store.facts.delete_subject(conn, entry.target)
+            await tx.names.delete_subject(entry.target)
         except ConflictError:
             name = (entry.after or {}).get("name", entry.target)
             raise FanbotError(
@@ -361,30 +346,30 @@ async def _undo(ctx: Context, conn: aiosqlite.Connection, entry: AuditEntry) -> 
         if subject is None:
             raise FanbotError("That subject is gone; nothing was changed.")
         alias = str((entry.after or entry.before or {}).get("alias"))
-        present = alias in await store.facts.aliases_in(conn, subject.id)
+        present = alias in await tx.names.aliases_of(subject.id)
         if entry.before is None:  # an alias was added: take it away
             if not present:
                 raise FanbotError(f"The alias “{alias}” was removed meanwhile; nothing to undo.")
-            await store.facts.remove_alias(conn, subject.id, alias)
+            await tx.names.remove_alias(subject.id, alias)
         else:
             if present:
                 raise FanbotError(f"The alias “{alias}” is back already; nothing to undo.")
-            await store.facts.add_alias(conn, subject.id, alias)
+            await tx.names.add_alias(subject.id, alias)
         before, after_snap = entry.after, entry.before
     else:  # an editor
         platform, _, user_id = entry.target.partition(":")
-        current_editor = await store.editors.get_in(conn, platform, user_id)
+        current_editor = await tx.editors.get(platform, user_id)
         now = current_editor.to_dict() if current_editor else None
         if now != entry.after:
             raise FanbotError(f"{entry.target} was changed again meanwhile; nothing was changed.")
         if entry.before is None:
-            await store.editors.remove(conn, platform, user_id)
+            await tx.editors.remove(platform, user_id)
         else:
-            await store.editors.put(conn, Editor(**entry.before))
+            await tx.editors.put(Editor(**entry.before))
         before, after_snap = entry.after, entry.before
     return await _record(
         ctx,
-        conn,
+        tx,
         "undo",
         entry.target_kind,
         entry.target,

@@ -14,8 +14,6 @@ import logging
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.admin.changes import subject_snapshot
 from bot.admin.input import slugify
 from bot.catalog.plan import Plan, PlannedFact, PlannedSubject, plan
@@ -26,6 +24,7 @@ from storage.audit import fact_snapshot
 from storage.catalog import SYNC_ACTOR
 from storage.models import Fact, NewFact, NewSubject, Source, SubjectKind, normalize_name
 from storage.store import Store
+from storage.unit import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -80,24 +79,20 @@ async def sync_artist(
     )
     report = SyncReport(mbid=artist.mbid, name=artist.name, skipped=planned.skipped)
     report.requests = source.requests - before
-    try:
-        async with store.db.transaction() as conn:
-            await _Writer(store, conn, now, report).write(planned)
-    finally:
-        store.facts.names_generation += 1  # the resolver reloads after the commit
+    async with store.transaction() as tx:
+        await _Writer(tx, now, report).write(planned)
     return report
 
 
 class _Writer:
     """One artist's writes inside one transaction, each recorded under the sync's name."""
 
-    def __init__(self, store: Store, conn: aiosqlite.Connection, now: dt.datetime, report):
-        self.store, self.conn, self.now, self.report = store, conn, now, report
+    def __init__(self, tx: Transaction, now: dt.datetime, report: SyncReport):
+        self.tx, self.now, self.report = tx, now, report
         self.slugs: dict[str, str] = {}  # mbid -> slug
 
     async def record(self, action, kind, target, before, after, source) -> None:
-        await self.store.audit.record(
-            self.conn,
+        await self.tx.audit.record(
             at=self.now,
             actor=SYNC_ACTOR,
             action=action,
@@ -109,7 +104,7 @@ class _Writer:
         )
 
     async def write(self, planned: Plan) -> None:
-        catalog = self.store.catalog
+        catalog = self.tx.catalog
         source = planned.source
         group_id = await self.subject(planned.artist, None, source)
         if planned.artist.is_group:
@@ -117,27 +112,23 @@ class _Writer:
         for person in planned.former:
             await self.subject(person, group_id, source)
         await self.facts(planned.facts)
-        await catalog.follow(
-            self.conn, planned.artist.mbid, group_id, planned.artist.name, self.now
-        )
-        await catalog.synced(self.conn, planned.artist.mbid, self.now)
+        await catalog.follow(planned.artist.mbid, group_id, planned.artist.name, self.now)
+        await catalog.synced(planned.artist.mbid, self.now)
 
     # ---- subjects ------------------------------------------------------------------------
 
     async def subject(self, new: PlannedSubject, group_id: int | None, source: Source) -> int:
         """The subject this MusicBrainz artist is: linked before, matched by name, or new."""
-        catalog, facts = self.store.catalog, self.store.facts
-        subject_id = (await catalog.subject_ids(self.conn, [new.mbid])).get(new.mbid)
+        catalog, names = self.tx.catalog, self.tx.names
+        subject_id = (await catalog.subject_ids([new.mbid])).get(new.mbid)
         if subject_id is None:
             subject_id = await self.match(new, group_id)
             if subject_id is not None:
-                await catalog.link(self.conn, new.mbid, subject_id)
+                await catalog.link(new.mbid, subject_id)
         if subject_id is None:
             subject_id = await self.create(new, source)
         else:
-            added = await catalog.add_aliases(self.conn, subject_id, [new.name, *new.aliases])
-            if added:
-                await facts._reindex_subject(self.conn, subject_id)
+            added = await names.add_aliases(subject_id, [new.name, *new.aliases])
             subject = await self._slug(subject_id)
             for alias in added:
                 after = {"subject": new.name, "alias": alias}
@@ -146,26 +137,26 @@ class _Writer:
         return subject_id
 
     async def _slug(self, subject_id: int) -> str:
-        return (await self.store.catalog.subject_label(self.conn, subject_id))[0]
+        return (await self.tx.names.subject_label(subject_id))[0]
 
     async def match(self, new: PlannedSubject, group_id: int | None) -> int | None:
         """A known subject that is this artist: its own name is one of the artist's names,
         of the same sort (group or person), not another artist's already; in the group when
         several qualify. An alias alone (IU's "Jieun") is not enough to be someone."""
-        catalog = self.store.catalog
+        catalog = self.tx.catalog
         names = {normalize_name(n) for n in (new.name, *new.aliases)}
-        linked = await catalog.linked_subjects(self.conn)
+        linked = await catalog.linked_subjects()
         candidates = [
             sid
             for sid, (name, kind, _) in (
-                await catalog.subjects_named(self.conn, [new.name, *new.aliases])
+                await self.tx.names.subjects_named([new.name, *new.aliases])
             ).items()
             if sid not in linked
             and normalize_name(name) in names
             and (kind == SubjectKind.GROUP.value) == new.is_group
         ]
         if len(candidates) > 1 and group_id is not None:
-            members = await catalog.members(self.conn, group_id)
+            members = await self.tx.names.members(group_id)
             candidates = [c for c in candidates if c in members] or candidates
         if len(candidates) == 1:
             return candidates[0]
@@ -176,18 +167,18 @@ class _Writer:
         return None
 
     async def create(self, new: PlannedSubject, source: Source) -> int:
-        facts = self.store.facts
+        names = self.tx.names
         base = slugify(new.name, "artist")
         slug, n = base, 1
-        while await facts.slug_taken(self.conn, slug):
+        while await names.slug_taken(slug):
             n += 1
             slug = f"{base}-{n}"
         subject = NewSubject(slug=slug, name=new.name, kind=new.kind, aliases=new.aliases)
-        subject_id = await facts.upsert_subject(self.conn, subject)
-        await self.store.catalog.link(self.conn, new.mbid, subject_id)
+        subject_id = await names.upsert_subject(subject)
+        await self.tx.catalog.link(new.mbid, subject_id)
         await self.record("add", "subject", slug, None, subject_snapshot(subject, []), source)
         self.report.subjects_added += 1
-        shared = await self.store.catalog.subjects_named(self.conn, [new.name, *new.aliases])
+        shared = await names.subjects_named([new.name, *new.aliases])
         for other, (name, _, norms) in shared.items():
             if other != subject_id:
                 both = [a for a in (new.name, *new.aliases) if normalize_name(a) in norms]
@@ -198,33 +189,33 @@ class _Writer:
         return subject_id
 
     async def memberships(self, group_id: int, planned: Plan, source: Source) -> None:
-        catalog = self.store.catalog
-        current = await catalog.members(self.conn, group_id)
+        catalog, names = self.tx.catalog, self.tx.names
+        current = await names.members(group_id)
         wanted: set[int] = set()
         for member in planned.members:
             member_id = await self.subject(member, group_id, source)
             wanted.add(member_id)
             if member_id not in current:
-                await catalog.add_member(self.conn, group_id, member_id)
+                await names.add_member(group_id, member_id)
                 after = {"subject": member.name, "group": planned.artist.name}
                 await self.record(
                     "add member", "subject", self.slugs[member.mbid], None, after, source
                 )
         # Members MusicBrainz no longer lists (or lists as having left) leave the group; members
         # an admin added by hand (no MusicBrainz id) stay.
-        linked = await catalog.linked_subjects(self.conn)
+        linked = await catalog.linked_subjects()
         for member_id in sorted((current & linked) - wanted):
-            await catalog.remove_member(self.conn, group_id, member_id)
-            slug, name = await catalog.subject_label(self.conn, member_id)
+            await names.remove_member(group_id, member_id)
+            slug, name = await names.subject_label(member_id)
             before = {"subject": name, "group": planned.artist.name}
             await self.record("remove member", "subject", slug, before, None, source)
 
     # ---- facts ---------------------------------------------------------------------------
 
     async def facts(self, planned: tuple[PlannedFact, ...]) -> None:
-        facts, catalog = self.store.facts, self.store.catalog
-        existing = await catalog.fact_ids(self.conn, [p.key for p in planned])
-        corrected = await catalog.corrected(self.conn, list(existing.values()))
+        facts, catalog = self.tx.facts, self.tx.catalog
+        existing = await catalog.fact_ids([p.key for p in planned])
+        corrected = await catalog.corrected(list(existing.values()))
         for p in planned:
             new = NewFact(
                 key=p.key,
@@ -237,13 +228,13 @@ class _Writer:
             )
             fact_id = existing.get(p.key)
             if fact_id is None:
-                fact_id = await facts.add_fact(self.conn, new)
-                after = await facts.fact_in(self.conn, fact_id)
+                fact_id = await facts.add_fact(new)
+                after = await facts.fact(fact_id)
                 assert after is not None
                 await self.record("add", "fact", str(fact_id), None, fact_snapshot(after), p.source)
                 self.report.added += 1
                 continue
-            current = await facts.fact_in(self.conn, fact_id)
+            current = await facts.fact(fact_id)
             assert current is not None
             if _same(current, new):
                 self.report.unchanged += 1
@@ -256,8 +247,8 @@ class _Writer:
                 )
                 continue
             new = dataclasses.replace(new, hidden=current.hidden, id=fact_id)
-            await facts.replace_fact(self.conn, fact_id, new, current.version)
-            after = await facts.fact_in(self.conn, fact_id)
+            await facts.replace_fact(fact_id, new, current.version)
+            after = await facts.fact(fact_id)
             assert after is not None
             await self.record(
                 "edit", "fact", str(fact_id), fact_snapshot(current), fact_snapshot(after), p.source

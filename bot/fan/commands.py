@@ -177,11 +177,11 @@ async def release(ctx: Context, who_or_title: str) -> Reply:
             names = await _names(ctx, subjects)
             b.line(tr._("No releases recorded for {names} yet.").format(names=names))
     else:
-        facts = await ctx.store.facts.facts_with_release_title(who_or_title, MAX_LINES + 1)
+        facts = await ctx.store.search.facts_with_release_title(who_or_title, MAX_LINES + 1)
         if not facts:
             if len(await resolver.find_ids(who_or_title)) > 1:
                 await resolver.resolve(who_or_title)  # raises: lists who it could be
-            titles = _similar(who_or_title, await ctx.store.facts.release_titles())
+            titles = _similar(who_or_title, await ctx.store.search.release_titles())
             labels = await resolver.suggest_labels(who_or_title)
             raise FanbotError(
                 N_("I know no release or artist called “{name}”."),
@@ -393,7 +393,7 @@ async def coming_up(
 )
 async def search(ctx: Context, text: str) -> Reply:
     tr = ctx.tr
-    facts = await ctx.store.facts.search(text, MAX_LINES)
+    facts = await ctx.store.search.search(text, MAX_LINES)
     b = ReplyBuilder(title=tr._("Search: {text}").format(text=shorten(text, 80)))
     await _lines(ctx, b, facts)
     if not facts:
