@@ -131,6 +131,21 @@ def source_text(source: Source) -> str:
     return f"{text} <{source.url}>" if source.url else text
 
 
+def line_text(
+    line: Line, when: Callable[[PartialDate], str], text: str | None = None
+) -> str:
+    """One line as every platform shows it: its date, its text (`text`: already escaped for
+    the platform), its fact number and its source marks."""
+    out = line.text if text is None else text
+    if line.when is not None:
+        out = f"{when(line.when)} · {out}"
+    if line.fact_id is not None:
+        out += f" (#{line.fact_id})"
+    if line.refs:
+        out += " " + "".join(f"[{r}]" for r in line.refs)
+    return out
+
+
 def plain_blocks(reply: Reply, when: Callable[[PartialDate], str] | None = None) -> list[str]:
     """The reply as plain-text blocks (title, lines, fields, sources, footer) for any renderer.
 
@@ -141,15 +156,7 @@ def plain_blocks(reply: Reply, when: Callable[[PartialDate], str] | None = None)
     tr = translator(reply.language)
     when = when or tr.date
     blocks = [reply.title]
-    for line in reply.lines:
-        text = line.text
-        if line.when is not None:
-            text = f"{when(line.when)} · {text}"
-        if line.fact_id is not None:
-            text += f" (#{line.fact_id})"
-        if line.refs:
-            text += " " + "".join(f"[{r}]" for r in line.refs)
-        blocks.append(text)
+    blocks += [line_text(line, when) for line in reply.lines]
     blocks += [f"{f.name}: {f.value}" for f in reply.fields]
     if reply.usage:
         blocks.append(tr._("Usage: {usage}").format(usage=reply.usage))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import Translator, translator
-from bot.replies import Line, Reply, source_text
+from bot.replies import Line, Reply, line_text, source_text
 from bot.text import shorten, split_pages
 
 TITLE_MAX = 256
@@ -37,14 +37,7 @@ def escape(text: str) -> str:
 
 
 def _line_text(line: Line, tr: Translator) -> str:
-    text = escape(line.text)
-    if line.when is not None:
-        text = f"{tr.date(line.when)} · {text}"
-    if line.fact_id is not None:
-        text += f" (#{line.fact_id})"
-    if line.refs:
-        text += " " + "".join(f"[{r}]" for r in line.refs)
-    return text
+    return line_text(line, tr.date, escape(line.text))
 
 
 def _fields(reply: Reply) -> list[tuple[str, str]]:
