@@ -27,6 +27,20 @@ ROW_TRIGGERS = (
     "fact_sources_deleted",
 )
 
+# Triggers that bump the change signal once per row written (migration 0031): in a bulk
+# write each part is bumped once at the end instead (half a million counter updates were a
+# third of a 100,000-fact import).
+CHANGE_TRIGGERS = {
+    f"{table}_{event}_changes": part
+    for part, tables in (
+        ("names", ("subjects", "aliases", "memberships")),
+        ("facts", ("facts", "fact_subjects", "fact_sources")),
+    )
+    for table in tables
+    for event in ("inserted", "updated", "deleted")
+}
+_SET_ASIDE = (*ROW_TRIGGERS, *CHANGE_TRIGGERS)
+
 _IDS = "SELECT value FROM json_each(?)"
 
 
@@ -36,20 +50,32 @@ async def bulk_write(ex: SqliteExecutor) -> AsyncIterator[set[int]]:
     transaction's write repositories add to it); on leaving, those facts' copies and search
     entries are built and the triggers are back, as they are if the block fails (before the
     rollback)."""
-    placeholders = ", ".join("?" for _ in ROW_TRIGGERS)
+    placeholders = ", ".join("?" for _ in _SET_ASIDE)
     saved = await ex.fetchall(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({placeholders})",
-        ROW_TRIGGERS,
+        _SET_ASIDE,
     )
     for name, _ in saved:
-        await ex.execute(f'DROP TRIGGER "{name}"')  # a name from ROW_TRIGGERS
+        await ex.execute(f'DROP TRIGGER "{name}"')  # a name from _SET_ASIDE
     touched: set[int] = set()
+    before = await _rows_written(ex)
     try:
         yield touched
         await fill_copies(ex, touched)
         await search.index_facts(ex, touched)
+        if await _rows_written(ex) != before:  # what the per-row triggers would have said
+            parts = sorted({CHANGE_TRIGGERS[n] for n, _ in saved if n in CHANGE_TRIGGERS})
+            await ex.execute(
+                f"UPDATE changes SET version = version + 1 WHERE part IN ({_IDS})",
+                (json.dumps(parts),),
+            )
     finally:
         await _restore(ex, [(name, sql) for name, sql in saved])
+
+
+async def _rows_written(ex: SqliteExecutor) -> int:
+    row = await ex.fetchone("SELECT total_changes()")
+    return int(row[0]) if row else 0
 
 
 async def _restore(ex: SqliteExecutor, saved: list[tuple[str, str]]) -> None:

@@ -14,7 +14,7 @@ from bot.core import Core
 from storage.backend import Changes
 from storage.bundle import Bundle
 from storage.editors import Editor
-from storage.models import NewSubject, SubjectKind
+from storage.models import FactKind, NewFact, NewSubject, PartialDate, Source, SubjectKind
 from storage.store import Store
 from tests.conftest import ask, text_of
 
@@ -81,6 +81,30 @@ async def test_an_import_moves_names_and_facts(store: Store, other: Core) -> Non
     )
     await other.store.import_bundle(bundle, "new.yaml", at=AT)
     assert "names" in moved(store, before)
+
+
+async def test_a_bulk_import_moves_each_part_once_not_once_per_row(store: Store) -> None:
+    """A 100,000-fact import spent a third of its time bumping counters row by row."""
+    subjects = [NewSubject(f"s{i}", f"Singer {i}", SubjectKind.SOLOIST) for i in range(20)]
+    facts = [
+        NewFact(
+            key=f"f{i}",
+            kind=FactKind.EVENT,
+            summary=f"Event {i}",
+            date=PartialDate(2020, 1, 1 + i % 28),
+            subjects=(f"s{i % 20}",),
+            sources=(Source(f"Source {i}"),),
+        )
+        for i in range(100)
+    ]
+    before = store.db.changes()
+    await store.import_bundle(Bundle(subjects=subjects, facts=facts), "many.yaml", at=AT)
+    after = store.db.changes()
+    assert (after.names - before.names, after.facts - before.facts) == (1, 1)
+    assert after.chats == before.chats
+    unchanged = store.db.changes()
+    await store.import_bundle(Bundle(), "empty.yaml", at=AT)  # nothing written, nothing moved
+    assert store.db.changes() == unchanged
 
 
 async def test_nothing_committed_costs_no_read_of_the_counters(store: Store) -> None:
