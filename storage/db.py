@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import aiosqlite
 
-from storage.backend import Changes, Row
+from storage.backend import Changes, Dialect, Row
 from storage.errors import (
     NotASQLiteFile,
     StoreDamaged,
@@ -67,6 +67,8 @@ class SqliteExecutor:
     repositories write through, so none of them (and nothing outside storage/) handles a
     connection or a cursor."""
 
+    dialect: Dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
@@ -94,6 +96,8 @@ class SqliteExecutor:
 
 class Database:
     """The SQLite file: a writer and a reader connection and the lock that orders writes."""
+
+    dialect: Dialect = "sqlite"
 
     def __init__(
         self,
