@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from storage.backend import Database
 from storage.bundle import BundleError
-from storage.db import Database
 from storage.models import Fact, FactKind, NewFact, NewSubject, PartialDate, Source
 
 TARGET_KINDS = ("fact", "subject", "editor")

@@ -10,6 +10,7 @@ from typing import Any
 
 from storage.audit import COLUMNS, TARGET_KINDS, Actor, AuditEntry, NewEntry, entry_of, to_json
 from storage.backend import Executor
+from storage.dialect import sql_for
 from storage.models import Source
 
 
@@ -18,6 +19,7 @@ class AuditWrites:
 
     def __init__(self, ex: Executor):
         self._ex = ex
+        self._sql = sql_for(ex)
 
     async def record(
         self,
@@ -99,7 +101,7 @@ class AuditWrites:
         when = "" if since is None else since.astimezone(dt.UTC).isoformat(timespec="seconds")
         rows = await self._ex.fetchall(
             f"SELECT {COLUMNS} FROM audit_log WHERE at >= ? AND (target_kind, target) IN"
-            " (SELECT value ->> 0, value ->> 1 FROM json_each(?)) ORDER BY id",
+            f" (SELECT value ->> 0, value ->> 1 FROM {self._sql.json_rows}) ORDER BY id",
             (when, json.dumps(targets)),
         )
         return [entry_of(r) for r in rows]
@@ -188,4 +190,6 @@ class AuditWrites:
                 if undoes is not None or undone_by is not None
             ],
         )
+        if added and (move_ids := self._sql.after_explicit_ids("audit_log")):
+            await self._ex.execute(move_ids)  # the next record() gets a free id
         return len(added)

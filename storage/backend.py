@@ -27,6 +27,8 @@ class Row(Protocol):
 class Executor(Protocol):
     """Runs statements: the reader outside a transaction, the writer inside one."""
 
+    dialect: Dialect  # which engine's SQL it takes (storage.dialect spells what differs)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed (-1 when unknown)."""
         ...

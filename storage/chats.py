@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from storage.db import Database
+from storage.backend import Database
+from storage.dialect import sql_for
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def _record(row) -> ChatRecord:
 class ChatStore:
     def __init__(self, db: Database):
         self.db = db
+        self._now = sql_for(db).now_utc  # the engine's "now, UTC" for updated_at
 
     async def get(self, platform: str, chat_id: str) -> ChatRecord | None:
         row = await self.db.fetchone(
@@ -58,7 +60,7 @@ class ChatStore:
                 "INSERT INTO chats(platform, chat_id, kind, title) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(platform, chat_id) DO UPDATE SET kind = excluded.kind,"
                 " title = coalesce(excluded.title, chats.title), active = 1,"
-                " inactive_reason = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                f" inactive_reason = NULL, updated_at = {self._now}",
                 (platform, chat_id, kind, title),
             )
         record = await self.get(platform, chat_id)
@@ -76,7 +78,7 @@ class ChatStore:
                 )
                 return
             await ex.execute(
-                "UPDATE chats SET chat_id = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                f"UPDATE chats SET chat_id = ?, updated_at = {self._now}"
                 " WHERE platform = ? AND chat_id = ?",
                 (new_id, platform, old_id),
             )
@@ -87,7 +89,7 @@ class ChatStore:
         async with self.db.transaction() as ex:
             await ex.execute(
                 "UPDATE chats SET active = 0, inactive_reason = ?,"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                f" updated_at = {self._now}"
                 " WHERE platform = ? AND chat_id = ?",
                 (reason, platform, chat_id),
             )
@@ -101,7 +103,7 @@ class ChatStore:
             await ex.execute(
                 "INSERT INTO chats(platform, chat_id, kind, title, language) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT(platform, chat_id) DO UPDATE SET language = excluded.language,"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                f" updated_at = {self._now}",
                 (platform, chat_id, kind, title, language),
             )
         record = await self.get(platform, chat_id)

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import aiosqlite
 
-from storage.backend import Changes, Row
+from storage.backend import Changes, Dialect, Row
 from storage.errors import (
     NotASQLiteFile,
     StoreDamaged,
@@ -67,6 +67,8 @@ class SqliteExecutor:
     repositories write through, so none of them (and nothing outside storage/) handles a
     connection or a cursor."""
 
+    dialect: Dialect = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
@@ -94,6 +96,8 @@ class SqliteExecutor:
 
 class Database:
     """The SQLite file: a writer and a reader connection and the lock that orders writes."""
+
+    dialect: Dialect = "sqlite"
 
     def __init__(
         self,
@@ -269,11 +273,9 @@ async def _connect(
 
 
 async def _check_version(conn: aiosqlite.Connection, path: Path) -> None:
-    async with conn.execute("PRAGMA user_version") as cur:
-        row = await cur.fetchone()
-    version = int(row[0]) if row else 0
-    latest = latest_version()
-    if version > latest:
+    rows = await conn.execute_fetchall("PRAGMA user_version")
+    version = int(next(iter(rows))[0]) if rows else 0
+    if version > (latest := latest_version()):
         raise StoreTooNew(
             f"{path} was written by a newer fanbot (schema {version}; this one knows "
             f"{latest}). Upgrade fanbot; the file was left untouched."
@@ -312,9 +314,8 @@ async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
 
 async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
     """Apply the pending migrations in one transaction: an upgrade lands whole or not at all."""
-    async with conn.execute("PRAGMA user_version") as cur:
-        row = await cur.fetchone()
-    current = int(row[0]) if row else 0
+    rows = await conn.execute_fetchall("PRAGMA user_version")
+    current = int(next(iter(rows))[0]) if rows else 0
     pending = [(number, name, sql) for number, name, sql in migrations() if number > current]
     if not pending:
         return
@@ -375,7 +376,6 @@ _FOR_PEOPLE = {
     f"{BUSY_TIMEOUT_MS // 1000} seconds), so nothing was changed. Please try again in a moment.",
 }
 _FOR_PEOPLE["SQLITE_LOCKED"] = _FOR_PEOPLE["SQLITE_BUSY"]
-
 
 _UNWRITABLE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
 

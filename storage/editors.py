@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.backend import Executor
+from storage.backend import Database, Executor
 from storage.bundle import BundleError, section_entries
-from storage.db import Database
 
 _FIELDS = ("platform", "user_id", "name", "granted_by", "granted_at")
 

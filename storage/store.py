@@ -13,6 +13,7 @@ from storage import bundle as bundles
 from storage import catalog as catalog_rows
 from storage import editors as editor_rows
 from storage.audit import AuditStore
+from storage.backend import Database as Backend
 from storage.bundle import Bundle
 from storage.catalog import CatalogStore
 from storage.chats import ChatStore
@@ -32,7 +33,8 @@ class Store:
     """Opens the database, applies migrations, and groups the repositories over it: readers
     here, writers in `transaction()`."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Backend):
+        # Any engine's Database (storage.backend); `open` makes SQLite's, the default.
         self.db = db
         self._rows = FactRows()  # this store's one object per subject, source and date
         self.search = SearchIndex(db, self._rows)

@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from storage.db import Database
+from storage.backend import Database
+from storage.dialect import sql_for
 
 _SELECT = """
 SELECT s.id, s.at_time, s.zone, s.subjects, s.active, s.created_by, s.owed_from,
@@ -85,6 +86,15 @@ class Claim:
 class SubscriptionStore:
     def __init__(self, db: Database):
         self.db = db
+        sql = sql_for(db)
+        self._now = sql.now_utc
+        # The message ids of a post's pages, in page order, as a JSON array (closing a claim).
+        self._message_ids = sql.ordered_json_array(
+            "message_id",
+            "page",
+            "FROM delivery_pages WHERE subscription_id = ? AND local_date = ?"
+            " AND message_id IS NOT NULL",
+        )
         # Called after a subscription was added, changed or stopped (the scheduler listens).
         self.listeners: list[Callable[[], None]] = []
 
@@ -123,7 +133,7 @@ class SubscriptionStore:
                 " zone = excluded.zone, subjects = excluded.subjects, active = 1,"
                 " inactive_reason = NULL, created_by = excluded.created_by,"
                 " owed_from = excluded.owed_from,"
-                " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                f" updated_at = {self._now}",
                 (
                     at.strftime("%H:%M"),
                     zone,
@@ -224,8 +234,9 @@ class SubscriptionStore:
         day = claim.local_date.isoformat()
         async with self.db.transaction() as ex:
             await ex.execute(
-                "INSERT OR IGNORE INTO delivery_pages(subscription_id, local_date, page,"
-                " outcome, chat_id, message_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO delivery_pages(subscription_id, local_date, page,"
+                " outcome, chat_id, message_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (
                     claim.subscription_id,
                     day,
@@ -239,11 +250,8 @@ class SubscriptionStore:
             if last:
                 await ex.execute(
                     "UPDATE deliveries SET state = 'delivered', claimed_by = NULL,"
-                    " lease_until = NULL, delivered_at = ?, chat_id = ?, message_ids ="
-                    " (SELECT json_group_array(message_id) FROM (SELECT message_id"
-                    "  FROM delivery_pages WHERE subscription_id = ? AND local_date = ?"
-                    "  AND message_id IS NOT NULL ORDER BY page))"
-                    " WHERE subscription_id = ? AND local_date = ?",
+                    f" lease_until = NULL, delivered_at = ?, chat_id = ?, message_ids ="
+                    f" {self._message_ids} WHERE subscription_id = ? AND local_date = ?",
                     (
                         _stamp(now),
                         record.chat_id,

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from storage import bulk
 from storage.audit_writes import AuditWrites
+from storage.backend import Executor
 from storage.catalog import CatalogWrites
 from storage.db import SqliteExecutor
 from storage.editors import EditorWrites
@@ -23,7 +24,7 @@ from storage.name_writes import NameWrites
 class Transaction:
     """The repositories one transaction writes through (and reads its own writes from)."""
 
-    def __init__(self, ex: SqliteExecutor, rows: FactRows):
+    def __init__(self, ex: Executor, rows: FactRows):
         self._ex = ex
         self.facts = FactWrites(ex, rows)
         self.names = NameWrites(ex)
@@ -35,6 +36,8 @@ class Transaction:
     async def bulk(self) -> AsyncIterator[None]:
         """Many facts and names at once (an import): the per-row work is done set-based at
         the block's end (storage.bulk), search entries included."""
+        if not isinstance(self._ex, SqliteExecutor):  # issue 20: not on PostgreSQL yet
+            raise NotImplementedError("bulk writes run on SQLite only, so far")
         async with bulk.bulk_write(self._ex) as touched:
             self.facts.touched = self.names.touched = touched
             try:

@@ -105,3 +105,37 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
         terminalreporter.write_line(
             f"PostgreSQL tests skipped: {_pg_skipped[0]}; {SKIP_HINT}", yellow=True
         )
+
+
+# One store on either engine (issue 20): the repositories that run on both are tested on both.
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def engine_db(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where a fresh, empty store lives: a SQLite file, or a new PostgreSQL database (the
+    PostgreSQL half skips, and says why, without PostgreSQL binaries)."""
+    if engine == "sqlite":
+        return str(tmp_path / "fanbot.db")
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.new_database()
+
+
+async def open_store(engine: str, where: str) -> Store:
+    """A Store over either engine; several opened on one `where` are several processes."""
+    if engine == "postgres":
+        from storage.postgres.db import PostgresDatabase
+
+        return Store(await PostgresDatabase.open(where))
+    return await Store.open(where)
+
+
+@pytest.fixture
+async def any_store(engine: str, engine_db: str) -> AsyncIterator[Store]:
+    s = await open_store(engine, engine_db)
+    try:
+        yield s
+    finally:
+        await s.close()

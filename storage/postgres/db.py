@@ -47,6 +47,8 @@ def _reason(exc: BaseException) -> str:
 class PgExecutor:
     """The Executor over one psycopg connection: `?` SQL, PgRow results."""
 
+    dialect: Dialect = "postgres"
+
     def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
 
