@@ -203,3 +203,27 @@ async def test_each_shard_posts_its_guilds_and_shard_0_tries_a_channel_nobody_se
         }  # the gone channel's subscription is paused
         chat = await store.chats.get("discord", str(GONE_CHANNEL))
         assert chat is not None and not chat.active and "404" in (chat.inactive_reason or "")
+
+
+async def test_a_shard_process_not_yet_connected_posts_nowhere(core: Core) -> None:
+    """Before its session is ready it knows no guild of its own: every chat is left for later
+    (the catch-up tick), none taken as an orphan however long it waited. Never logged in, so
+    there is nothing to close."""
+    async with configured_emulator(shard_count=2) as emu:
+        settings = settings_for(emu, discord_shard_count=2, discord_shard_ids="0")
+        with restore_discord_globals():
+            svc = DiscordService(settings, core)
+            now = DUE
+            for _ in range(3):
+                assert svc.notifier.serves({str(CHANNEL), str(GONE_CHANNEL)}, now) == set()
+                now += ORPHAN_AFTER
+
+
+async def test_a_process_of_every_shard_serves_every_chat(core: Core) -> None:
+    """DISCORD_SHARD_COUNT without DISCORD_SHARD_IDS (or naming all of them): one process."""
+    async with configured_emulator(shard_count=2) as emu:
+        with restore_discord_globals():
+            for ids in (None, "0,1"):
+                settings = settings_for(emu, discord_shard_count=2, discord_shard_ids=ids)
+                svc = DiscordService(settings, core)
+                assert svc.notifier.serves({str(CHANNEL), "1"}, DUE) == {str(CHANNEL), "1"}
