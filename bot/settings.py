@@ -211,28 +211,52 @@ class Settings(BaseSettings):
         parts = (p.strip().lower() for p in self.fanbot_catalog_secondary_types.split(","))
         return frozenset(p.capitalize() for p in parts if p)
 
+    @field_validator("discord_shard_count", mode="before")
+    @classmethod
+    def _shard_count(cls, value: object) -> object:
+        # Blank is unset (.env.example's line uncommented); a count Discord refuses is said here.
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if not re.fullmatch(r"[+-]?\d+", value.strip()):
+                raise ValueError(f"{value.strip()!r} is not a whole number of shards")
+            value = int(value)
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be 1 or more")
+        return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip(" ,")):
+            return None
+        for part in filter(None, (p.strip() for p in str(value).split(","))):
+            if not part.isdigit():
+                raise ValueError(f"{part!r} is not a shard id; write ids like 0,1")
+        return str(value)
+
     @model_validator(mode="after")
     def _valid_shards(self) -> Settings:
+        """Ids of the count's shards only: Discord closes an IDENTIFY beyond them (4010)."""
         count, ids = self.discord_shard_count, self.discord_shards
-        if count is not None and count < 1:
-            raise ValueError("DISCORD_SHARD_COUNT must be 1 or more")
-        if ids is not None:
-            if count is None:
-                raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
-            if any(i < 0 or i >= count for i in ids):
-                raise ValueError(f"DISCORD_SHARD_IDS must be between 0 and {count - 1}")
+        if ids is not None and count is None:
+            raise ValueError(
+                "DISCORD_SHARD_IDS: needs DISCORD_SHARD_COUNT, the bot's total number of shards"
+            )
+        for shard in ids or ():
+            if count is not None and shard >= count:
+                raise ValueError(
+                    f"DISCORD_SHARD_IDS: {shard} is not a shard of DISCORD_SHARD_COUNT={count}"
+                    f" (ids are 0 to {count - 1})"
+                )
         return self
 
     @property
     def discord_shards(self) -> list[int] | None:
         """This process's shard ids from DISCORD_SHARD_IDS=0,1 (None: every shard)."""
-        text = (self.discord_shard_ids or "").strip()
-        if not text:
+        if self.discord_shard_ids is None:
             return None
-        try:
-            return sorted({int(part) for part in text.split(",") if part.strip()})
-        except ValueError:
-            raise ValueError("DISCORD_SHARD_IDS is a comma-separated list like 0,1") from None
+        return sorted({int(p) for p in self.discord_shard_ids.split(",") if p.strip()})
 
     def webhook_secret(self) -> str:
         """What Telegram sends back with each webhook call: set, or derived from the token."""
@@ -275,9 +299,10 @@ def load(env_file: Path | None = ENV_FILE) -> Settings:
     try:
         return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
+        # A check across settings has no one field: its message names the settings itself.
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper() or 'SETTINGS'}: "
-            f"{e['msg'].removeprefix('Value error, ')}"
+            f"{'.'.join(map(str, e['loc'])).upper()}: " * bool(e["loc"])
+            + e["msg"].removeprefix("Value error, ")
             for e in exc.errors()
         )
         raise SettingsError(f"a setting is wrong: {problems}") from None

@@ -607,6 +607,46 @@ async def test_sharded_process_runs_its_shards(core: Core) -> None:
     assert [p["shard"] for p in emu.identify_payloads] == [[1, 2]]
 
 
+SHARD_1_GUILD = (3 << 22) + 7  # (id >> 22) % 2 == 1; GUILD is on shard 0
+SHARD_1_CHANNEL = 810000000000000002
+
+
+async def test_two_shard_services_each_serve_their_own_guilds(core: Core) -> None:
+    """Shards 0 and 1 of 2 as two services (two processes' worth): each has only its guilds,
+    and a command in either guild is answered, by the service of that guild's shard."""
+    async with configured_emulator(shard_count=2) as emu:
+        emu.add_guild(SHARD_1_GUILD, "Other fans", owner_id=OWNER,
+                      channels=[text_channel(SHARD_1_CHANNEL, "news")],
+                      members=[member(OWNER, "owner"), member(FAN, "fan")])
+        with restore_discord_globals():
+            services = [
+                DiscordService(
+                    settings_for(emu, discord_shard_count=2, discord_shard_ids=str(shard)),
+                    core,
+                    guild_ready_timeout=0.05,
+                )
+                for shard in (0, 1)
+            ]
+            for svc in services:
+                await asyncio.wait_for(svc.start(), 5)
+            try:
+                assert [[g.id for g in svc.client.guilds] for svc in services] == [
+                    [GUILD],
+                    [SHARD_1_GUILD],
+                ]
+                for guild, channel in ((GUILD, CHANNEL), (SHARD_1_GUILD, SHARD_1_CHANNEL)):
+                    rec = await emu.inject_slash_command(
+                        "milestone", {"who": "v"}, guild_id=guild, channel_id=channel,
+                        user_id=FAN,
+                    )
+                    answer = await emu.wait_for_callback(rec.id)
+                    assert answer.embeds and "V" in answer.embeds[0]["title"]
+            finally:
+                for svc in services:
+                    await svc.stop()
+    assert sorted(p["shard"] for p in emu.identify_payloads) == [[0, 2], [1, 2]]
+
+
 def test_render_stays_within_discord_limits() -> None:
     big = "word " * 400
     reply = Reply(

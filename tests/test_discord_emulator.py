@@ -499,3 +499,88 @@ async def test_auto_sharded_client_uses_gateway_bot() -> None:
                 await channel.send("news")
     assert sorted(p["shard"] for p in emulator.identify_payloads) == [[0, 2], [1, 2]]
     assert any(r.path == "/gateway/bot" for r in emulator.requests)
+
+
+# -- shards: Discord routes a guild to shard (guild_id >> 22) % count, and refuses bad shards ----
+
+
+@pytest.mark.parametrize("shard", [[2, 2], [-1, 2], [0, 0], [1], [0, "2"], "0,2"])
+async def test_an_identify_with_an_invalid_shard_is_closed_4010(shard: object) -> None:
+    async with configured_emulator(shard_count=2) as emulator, aiohttp.ClientSession() as http:
+        async with http.ws_connect(f"{emulator.gateway_url}?v=10&encoding=json") as ws:
+            hello = await ws.receive_json(timeout=5)
+            assert hello["op"] == 10
+            identify = {"token": TOKEN, "intents": discord.Intents.default().value,
+                        "properties": {}, "shard": shard}
+            await ws.send_json({"op": 2, "d": identify})
+            closing = await ws.receive(timeout=5)
+            assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4010
+    assert not emulator._sessions  # no session to RESUME either
+
+
+async def test_a_client_beyond_the_shard_count_ends_with_4010() -> None:
+    """discord.py itself does not check shard_id < shard_count: Discord's answer is the check."""
+    async with configured_emulator(shard_count=2) as emulator:
+        with point_discord_py_at(emulator):
+            client = discord.Client(intents=discord.Intents.default(), shard_id=2, shard_count=2)
+            await client.login(TOKEN)
+            with pytest.raises(discord.ConnectionClosed) as closed:
+                await asyncio.wait_for(client.connect(reconnect=False), 5)
+            await client.close()
+    assert closed.value.code == 4010
+
+
+def _shard_client(shard_id: int, seen: list[int], count: int = 2) -> discord.Client:
+    """One shard of a sharded bot in its own Client, as one process of several runs it."""
+    client = discord.Client(intents=discord.Intents.default(), shard_id=shard_id,
+                            shard_count=count, guild_ready_timeout=0.05)
+
+    @client.event
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        seen.append(interaction.guild_id or 0)
+        await interaction.response.send_message(f"shard {shard_id}")
+
+    @client.event
+    async def on_guild_update(before: discord.Guild, after: discord.Guild) -> None:
+        seen.append(-after.id)
+
+    return client
+
+
+async def test_each_shard_gets_only_its_guilds_and_their_events() -> None:
+    async with configured_emulator(shard_count=2) as emulator:
+        emulator.add_guild(OTHER_GUILD, "Other", owner_id=OWNER,
+                           channels=[text_channel(OTHER_CHANNEL, "news")],
+                           members=[member(FAN, "fan")])
+        with point_discord_py_at(emulator):
+            seen: tuple[list[int], list[int]] = ([], [])
+            zero, one = _shard_client(0, seen[0]), _shard_client(1, seen[1])
+            async with running(zero), running(one):
+                assert [g.id for g in zero.guilds] == [GUILD]  # GUILD_CREATE to its shard only
+                assert [g.id for g in one.guilds] == [OTHER_GUILD]
+                for guild, shard in ((OTHER_GUILD, 1), (GUILD, 0)):
+                    rec = await emulator.inject_slash_command("ping", guild_id=guild, user_id=FAN)
+                    assert (await emulator.wait_for_callback(rec.id)).content == f"shard {shard}"
+                # A guild event is routed by the guild it names, whoever the caller thinks has it.
+                update = {"id": str(OTHER_GUILD), "name": "Renamed", "owner_id": str(OWNER),
+                          "roles": [], "emojis": [], "features": []}
+                updated = asyncio.create_task(one.wait_for("guild_update", timeout=5))
+                await emulator.dispatch("GUILD_UPDATE", update)
+                await updated
+                with pytest.raises(AssertionError, match="shard 1"):
+                    await emulator.dispatch("GUILD_UPDATE", update, guild_id=GUILD)
+    assert seen == ([GUILD], [OTHER_GUILD, -OTHER_GUILD])
+
+
+async def test_a_session_is_routed_by_its_own_shard_count() -> None:
+    """One process with [0, 1] serves every guild, whatever /gateway/bot recommends."""
+    async with configured_emulator(shard_count=2) as emulator:
+        emulator.add_guild(OTHER_GUILD, "Other", owner_id=OWNER, members=[member(FAN, "fan")])
+        with point_discord_py_at(emulator):
+            seen: list[int] = []
+            client = _shard_client(0, seen, count=1)
+            async with running(client):
+                assert {g.id for g in client.guilds} == {GUILD, OTHER_GUILD}
+                rec = await emulator.inject_slash_command("ping", guild_id=OTHER_GUILD,
+                                                          user_id=FAN)
+                assert (await emulator.wait_for_callback(rec.id)).content == "shard 0"

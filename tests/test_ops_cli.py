@@ -94,6 +94,43 @@ def test_a_wrong_setting_stops_the_start(
         assert "Value error" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT: 'two' is not a whole number"),
+        ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT: must be 1 or more"),
+        ({"DISCORD_SHARD_IDS": "1"}, "DISCORD_SHARD_IDS: needs DISCORD_SHARD_COUNT"),
+        (
+            {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0,2"},
+            "DISCORD_SHARD_IDS: 2 is not a shard of DISCORD_SHARD_COUNT=2 (ids are 0 to 1)",
+        ),
+        (
+            {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0;1"},
+            "DISCORD_SHARD_IDS: '0;1' is not a shard id; write ids like 0,1",
+        ),
+        (
+            {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "-1"},
+            "DISCORD_SHARD_IDS: '-1' is not a shard id",
+        ),
+    ],
+)
+def test_wrong_discord_shards_stop_the_start(
+    tmp_path: Path, db: Path, env: dict[str, str], said: str
+) -> None:
+    """A shard Discord would refuse (4010) is said at start, before any adapter connects."""
+    for command in (["ask", "/help"], ["run"]):
+        result = fanbot(command, tmp_path, db, stdin="", env=env)
+        one_line(result, 2, "fanbot: a setting is wrong: ", said)
+        assert "SETTINGS:" not in result.stderr and "Value error" not in result.stderr
+
+
+def test_blank_discord_shard_settings_are_unset(tmp_path: Path, db: Path) -> None:
+    """`DISCORD_SHARD_COUNT=` as .env.example has it, uncommented: one process, every shard."""
+    (tmp_path / ".env").write_text("DISCORD_SHARD_COUNT=\nDISCORD_SHARD_IDS=\n", "utf-8")
+    result = fanbot(["ask", "/help"], tmp_path, db)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+
+
 def test_fanbot_seeds_names_the_folder_a_new_store_is_seeded_from(tmp_path: Path) -> None:
     mine = tmp_path / "my-seeds"
     mine.mkdir()

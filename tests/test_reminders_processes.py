@@ -150,6 +150,48 @@ async def test_two_runs_on_one_store_post_each_chat_once(tmp_path: Path) -> None
     _no_secrets(logged)
 
 
+SHARD_1_GUILD = (7 << 22) + 1  # (id >> 22) % 2 == 1; GUILD is on shard 0
+SHARD_1_CHANNELS = [841000000000000001 + i for i in range(20)]
+POSTED = re.compile(r"posted the digest for \S+ to discord (\d+)")
+
+
+async def test_each_shard_process_posts_to_its_own_guilds(tmp_path: Path) -> None:
+    """Shards 0 and 1 of 2 in two `fanbot run`s on one store, a guild on each shard with 20
+    subscribed channels, all due at once: every channel gets its post once, from the process
+    whose shard its guild is on ((guild_id >> 22) % 2), never from the other."""
+    chats = [("discord", str(c)) for c in CHANNELS + SHARD_1_CHANNELS]
+    await _store_due_now(tmp_path / "fanbot.db", chats)
+    dc = DiscordEmulator(token=DC_TOKEN, application_id=900, shard_count=2)
+    guild_with_channels(dc, GUILD, CHANNELS)
+    guild_with_channels(dc, SHARD_1_GUILD, SHARD_1_CHANNELS)
+
+    def posts() -> Counter[str]:
+        return Counter(
+            r.path.split("/")[2]
+            for r in dc.requests
+            if r.method == "POST" and r.path.endswith("/messages") and r.status == 200
+        )
+
+    async with dc:
+        runs = []
+        for shard in (0, 1):
+            env = _env(tmp_path, None, dc, DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS=str(shard))
+            runs.append(await _start(tmp_path, env))
+        logs = []
+        try:
+            await dc.wait_for(lambda: sum(posts().values()) >= len(chats), 60, "every post")
+            for process in runs:  # the tick's closing line: nothing of it is still under way
+                await asyncio.wait_for(process.ticked.wait(), 30)
+        finally:
+            for process in runs:
+                logs.append(await process.stop())
+        assert posts() == Counter(chat for _, chat in chats)  # every channel once
+    by_process = [{int(m[1]) for m in POSTED.finditer(log)} for log in logs]
+    assert by_process == [set(CHANNELS), set(SHARD_1_CHANNELS)], logs[0][-3000:]
+    assert all(p.proc.returncode == 0 for p in runs), logs[1][-3000:]
+    _no_secrets("".join(logs))
+
+
 def test_the_console_run_prints_a_post_due_now(tmp_path: Path) -> None:
     asyncio.run(_store_due_now(tmp_path / "data" / "fanbot.db", [("console", "console")]))
     result = run(["run"], tmp_path, stdin="/quit\n")

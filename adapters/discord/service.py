@@ -49,6 +49,14 @@ def new_client(settings: Settings, **options: Any) -> discord.Client:
     return client
 
 
+def _own_shards(settings: Settings) -> tuple[int, frozenset[int]] | None:
+    """(count, ids) when this process runs only some shards; None when it runs every one."""
+    count, ids = settings.discord_shard_count, settings.discord_shards
+    if count is None or ids is None or set(ids) == set(range(count)):
+        return None
+    return count, frozenset(ids)
+
+
 class DiscordService:
     """The running Discord adapter: client, generated command tree, notifier."""
 
@@ -69,7 +77,7 @@ class DiscordService:
         self.client = new_client(settings, **client_options)
         self.responder = Responder(core, defer_after=defer_after)
         self.tree: FanbotTree = build_tree(self.client, core, self.responder)
-        self.notifier = DiscordNotifier(self.client, core)
+        self.notifier = DiscordNotifier(self.client, core, shards=_own_shards(settings))
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

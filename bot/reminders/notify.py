@@ -21,9 +21,10 @@ which reports the chat id that finally accepted the page in `Delivery.chat_id`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.replies import Reply
 
@@ -59,6 +60,17 @@ class Notifier(Protocol):
         `key` names this page of this post for good (subscription, day, page): a platform that
         deduplicates sends uses it, so a retry cannot make a second message.
         """
+        ...
+
+
+@runtime_checkable
+class ServesSomeChats(Protocol):
+    """A notifier that, in this process, posts to only some of its platform's chats (a Discord
+    process posts only in the guilds of its shards). The runner asks before it claims a post,
+    so the others stay unclaimed for the process that serves them."""
+
+    def serves(self, chat_ids: Collection[str], now: dt.datetime) -> set[str]:
+        """Of these chats with posts owed at `now`, the ones this process posts to."""
         ...
 
 

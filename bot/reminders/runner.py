@@ -33,7 +33,13 @@ from tenacity import (
 
 from bot.clock import Clock
 from bot.reminders.digest import DayItems, day_items, digest, localized_digest
-from bot.reminders.notify import ChatGone, DeliveryFailed, DeliveryUncertain, Notifier
+from bot.reminders.notify import (
+    ChatGone,
+    DeliveryFailed,
+    DeliveryUncertain,
+    Notifier,
+    ServesSomeChats,
+)
 from bot.reminders.timing import due_at
 from bot.replies import Reply
 from storage.store import Store
@@ -175,7 +181,7 @@ class Reminders:
         ledger: dict[dt.date, set[int]] = {}
         for day in {day for _, day in due}:
             ledger[day] = await self.store.subscriptions.delivered_on(day)
-        due = [(sub, day) for sub, day in due if sub.id not in ledger[day]]
+        due = self._served([(sub, day) for sub, day in due if sub.id not in ledger[day]], now)
         followed = await expand_all(self.store, {sub.subject_ids for sub, _ in due})
         days: dict[dt.date, DayItems] = {}
         replies: dict[tuple, Reply | None] = {}
@@ -193,6 +199,25 @@ class Reminders:
             if reply is not None:  # nothing falls on this day for this chat: no post
                 posts.append((sub, day, reply))
         return posts
+
+    def _served(
+        self, due: list[tuple[Subscription, dt.date]], now: dt.datetime
+    ) -> list[tuple[Subscription, dt.date]]:
+        """The posts this process sends: a notifier serving some chats only (Discord shards)
+        leaves the rest, unclaimed, to the process that serves them."""
+        chats: dict[str, set[str]] = {}
+        for sub, _ in due:
+            chats.setdefault(sub.platform, set()).add(sub.chat_id)
+        served = {
+            platform: notifier.serves(chats.get(platform, set()), now)
+            for platform, notifier in self.notifiers.items()
+            if isinstance(notifier, ServesSomeChats)
+        }
+        return [
+            (sub, day)
+            for sub, day in due
+            if sub.platform not in served or sub.chat_id in served[sub.platform]
+        ]
 
     def _log_skipped(self, sub: Subscription, day: dt.date, when: dt.datetime) -> None:
         key = (sub.id, day)

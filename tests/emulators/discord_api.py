@@ -279,6 +279,32 @@ class _Guild:
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
 
 
+def _valid_shard(shard: object) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard`` as (id, count), or None where Discord closes with 4010."""
+    if not isinstance(shard, list) or len(shard) != 2:
+        return None
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in shard):
+        return None
+    shard_id, count = shard
+    return (shard_id, count) if 0 <= shard_id < count else None
+
+
+def _on_shard(guild_id: int, shard: tuple[int, int]) -> bool:
+    """Discord's rule: a guild lives on shard (guild_id >> 22) % shard_count."""
+    return (guild_id >> 22) % shard[1] == shard[0]
+
+
+def _event_guild(event: str, data: Any) -> int | None:
+    """The guild a dispatched event belongs to, by Discord's payload shapes."""
+    if not isinstance(data, dict):
+        return None
+    if data.get("guild_id"):
+        return int(data["guild_id"])
+    if event.startswith("GUILD_") and data.get("id"):
+        return int(data["id"])
+    return None
+
+
 class _GatewayConnection:
     """One gateway socket; a lock keeps the shared compression stream in send order."""
 
@@ -502,7 +528,16 @@ class DiscordEmulator:
 
     async def dispatch(self, event: str, data: Json, *, guild_id: int | None = None,
                        timeout: float = 5.0) -> None:
-        """Send a DISPATCH event to the client holding ``guild_id``'s shard (waits for IDENTIFY)."""
+        """Send a DISPATCH event to the client holding its guild's shard (waits for IDENTIFY).
+
+        The guild is the one the event names (``guild_id``, or a GUILD_* event's ``id``), as
+        Discord routes it; a ``guild_id`` that disagrees with the event is a test's mistake.
+        """
+        named = _event_guild(event, data)
+        if named is not None and guild_id is not None and named != guild_id:
+            wanted = (named >> 22) % self.shard_count
+            raise AssertionError(f"{event} names guild {named} (shard {wanted}), not {guild_id}")
+        guild_id = named if named is not None else guild_id
         await self.wait_until_identified(timeout, guild_id)
         conn = self._connection_for(guild_id)
         assert conn is not None
@@ -633,9 +668,13 @@ class DiscordEmulator:
         raise ApiError(404, "Unknown Channel", 10003)
 
     def _connection_for(self, guild_id: int | None) -> _GatewayConnection | None:
-        shard = ((guild_id >> 22) % self.shard_count) if guild_id else 0
+        """The session holding ``guild_id``'s shard by its own [id, count], as Discord routes
+        (so a session of another count, as while resharding, gets its own share); DMs: shard 0.
+        """
         live = [c for c in self._connections if c.identify is not None and not c.ws.closed]
-        return next((c for c in live if c.shard[0] == shard), None)
+        if guild_id is None:
+            return next((c for c in live if c.shard[0] == 0), None)
+        return next((c for c in live if _on_shard(guild_id, c.shard)), None)
 
     def _command_data(self, name: str, options: list[Json], subcommand: str | None,
                       guild_id: int | None) -> Json:
@@ -711,14 +750,15 @@ class DiscordEmulator:
         if intents & PRIVILEGED_INTENTS & ~self.privileged_intents:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        shard_id, shard_count = d.get("shard") or (0, 1)
-        if shard_id >= shard_count:
+        shard = _valid_shard(d.get("shard", [0, 1]))
+        if shard is None:
             await conn.ws.close(code=4010, message=b"Invalid shard.")
             return
+        shard_id, shard_count = shard
         conn.identify, conn.shard = d, (shard_id, shard_count)
         conn.session_id = secrets.token_hex(16)
         self._sessions[conn.session_id] = d
-        guilds = [g for g in self._guilds.values() if (g.id >> 22) % shard_count == shard_id]
+        guilds = [g for g in self._guilds.values() if _on_shard(g.id, conn.shard)]
         ready: Json = {
             "v": 10, "user": self.bot_user, "session_id": conn.session_id,
             "resume_gateway_url": self.gateway_url, "session_type": "normal",
