@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     def _db_named(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty; name the SQLite file, or leave it out for data/fanbot.db")
+        if isinstance(value, str) and re.match(r"(?i)postgres(ql)?://", value.strip()):
+            # Made into a path, a URL became a SQLite file in a folder named "postgresql:".
+            raise ValueError(
+                "a PostgreSQL URL is not yet a store fanbot can serve from (facts, names and "
+                "search run on SQLite only so far); name the SQLite file"
+            )
         return value
 
     @field_validator("fanbot_seeds")

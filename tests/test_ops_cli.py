@@ -82,6 +82,7 @@ def test_a_misspelt_setting_in_dotenv_is_warned_about(tmp_path: Path, db: Path) 
         ("FANBOT_ADMINS", "console", "FANBOT_ADMINS: 'console' is not platform:id"),
         ("FANBOT_ADMINS", "telegram:12,discord:me", "'discord:me': a discord user id is a number"),
         ("FANBOT_DB", " ", "FANBOT_DB: is empty; name the SQLite file"),
+        ("FANBOT_DB", "postgresql://fan@db/fanbot", "FANBOT_DB: a PostgreSQL URL is not yet"),
         ("FANBOT_SEEDS", "/no/such/seeds", "FANBOT_SEEDS: /no/such/seeds is not a folder"),
     ],
 )
