@@ -22,6 +22,7 @@ from storage.editors import EditorStore
 from storage.fact_rows import FactRows
 from storage.facts import FactStore
 from storage.importer import ImportReport, import_actor, plan_and_write
+from storage.jobs import JobRuns
 from storage.search import SearchIndex
 from storage.subscriptions import SubscriptionStore
 from storage.unit import Transaction
@@ -44,6 +45,7 @@ class Store:
         self.editors = EditorStore(db)
         self.subscriptions = SubscriptionStore(db)
         self.catalog = CatalogStore(db)
+        self.jobs = JobRuns(db)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

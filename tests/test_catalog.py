@@ -324,6 +324,25 @@ async def test_the_daily_resync_job(core: Core, client, mb: MusicBrainzEmulator)
         job.stop()
 
 
+async def test_the_daily_resync_runs_in_one_process_a_day(
+    core: Core, other: Core, client, mb: MusicBrainzEmulator
+) -> None:
+    """Every `fanbot run` schedules the resync; the first to claim the day runs it."""
+    await follow(core, client, MINA)
+    mb.release_groups[MINA].append(_release_group("Together", "Single", "2025-01-20"))
+    setup, at = CatalogSetup(client), dt.time(4, 30)
+    here = CatalogSchedule(core.store, setup, core.clock, core.zone, at)
+    there = CatalogSchedule(other.store, setup, core.clock, core.zone, at)
+    ((name, report),) = await here.run()
+    assert name == "Mina" and isinstance(report, SyncReport) and report.added == 1
+    asked = client.requests
+    assert await there.run() == [] and client.requests == asked  # the other process skipped
+    core.clock.advance(dt.timedelta(days=1))  # the next day is anyone's again
+    ((name, report),) = await there.run()
+    assert name == "Mina" and isinstance(report, SyncReport) and report.unchanged >= 1
+    assert await here.run() == []
+
+
 async def test_secondary_types_are_imported_when_the_setting_names_them(core: Core, client) -> None:
     await sync_artist(
         core.store, client, BTS, core.clock.now(), core.zone, frozenset({"Compilation"})

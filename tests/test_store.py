@@ -228,6 +228,7 @@ async def test_a_store_from_before_the_kept_copies_is_filled_in_on_open(tmp_path
         ).fetchall():
             conn.execute(f"DROP {kind.upper()} {name}")
         conn.execute("DROP TABLE changes")  # ... and 0031's change signal
+        conn.execute("DROP TABLE job_runs")  # ... and 0032's once-a-day jobs
         conn.execute("ALTER TABLE facts DROP COLUMN subject_refs")
         conn.execute("ALTER TABLE facts DROP COLUMN source_refs")
         # ... and 0010's ledger (the old one-row-per-post deliveries table).
