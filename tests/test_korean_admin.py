@@ -16,12 +16,15 @@ import pytest
 from bot.admin.commands import admin_commands
 from bot.admin.forms import Forms
 from bot.app import all_commands
+from bot.catalog.commands import catalog_commands
 from bot.clock import FixedClock
+from bot.commands import param_name
 from bot.context import Caller, Chat
 from bot.core import Core
 from bot.i18n import translator
 from bot.replies import Reply, plain_blocks
 from storage.store import Store
+from tests.test_i18n import DISCORD_NAME, HANGUL
 from tests.test_korean_everywhere import HANGUL_WORD, NAMES, data_words, english_left
 
 GROUP = Chat(platform="telegram", id="-100", kind="group", title="아미")
@@ -202,3 +205,14 @@ async def test_a_telegram_form_asks_in_the_language_it_was_opened_in(admin_core:
     assert steps[-1].title == "/addmilestone 취소됨"
     english = Forms(admin_core).open(key, command, {"who": "IU"})
     assert english.title == "/addmilestone, step 1 of 8" and english.language == "en"
+
+
+def test_every_admin_option_has_a_korean_name_discord_accepts() -> None:
+    """Usage lines and Discord's options name each admin value in Korean: [플랫폼], not
+    [PLATFORM]; one name once per command, in Discord's rule."""
+    ko = translator("ko")
+    for command in [*admin_commands(), *catalog_commands()]:
+        names = [param_name(ko, p.name) for p in command.params]
+        assert len(set(names)) == len(names), (command.name, names)
+        for name in names:
+            assert DISCORD_NAME.match(name) and HANGUL.search(name), (command.name, name)
