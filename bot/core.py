@@ -23,7 +23,7 @@ from bot.names import Choice, NameResolver
 from bot.replies import Reply, error_reply
 from bot.store_watch import ANSWERS_KEPT, StoreWatch
 from bot.text import clean_input, shorten
-from storage.db import describe, for_people
+from storage.db import BUSY_TIMEOUT_MS, describe, for_people
 from storage.errors import ConflictError, StoreWriteFailed
 from storage.store import Store
 
@@ -31,6 +31,27 @@ log = logging.getLogger(__name__)
 TYPE_A_COMMAND = N_("Type a command, such as /milestone V. /help lists them all.")
 SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side; nothing was changed. Please try again."
+)
+# The reasons the store gives (StoreWriteFailed.reason: storage/db.py, storage/postgres/db.py),
+# each as the whole sentence a reader is told; another reason is said inside STORE_REFUSED.
+STORE_REFUSALS = {
+    "is read-only": N_("The bot's store is read-only, so nothing was changed."),
+    "cannot be written: the disk is full": N_(
+        "The bot's store cannot be written: the disk is full, so nothing was changed."
+    ),
+    "could not be read or written (is the disk full or failing?)": N_(
+        "The bot's store could not be read or written (is the disk full or failing?), "
+        "so nothing was changed."
+    ),
+    "cannot be opened": N_("The bot's store cannot be opened, so nothing was changed."),
+    "the database connection was lost": N_(
+        "The bot's store lost its database connection, so nothing was changed."
+    ),
+}
+STORE_REFUSED = N_("The bot's store {reason}, so nothing was changed.")
+STORE_BUSY = N_(
+    "The bot's store is busy (another program has held it for over {seconds} seconds), so "
+    "nothing was changed. Please try again in a moment."
 )
 ROLE_NAMES = {
     Role.EVERYONE: N_("everyone"),
@@ -40,6 +61,21 @@ ROLE_NAMES = {
 }
 
 RoleSource = Callable[[Caller], Awaitable[Iterable[Role]]]
+
+
+def store_refusal(reason: str, tr: Translator) -> str:
+    """Why the store took no write, as the reader is told it, in their language."""
+    if reason in STORE_REFUSALS:
+        return tr._(STORE_REFUSALS[reason])
+    return tr._(STORE_REFUSED).format(reason=reason)
+
+
+def store_busy(told: str, tr: Translator) -> str:
+    """The store's 'busy' sentence (storage.db.for_people) in the reader's language."""
+    seconds = BUSY_TIMEOUT_MS // 1000
+    if told == STORE_BUSY.format(seconds=seconds):
+        return tr._(STORE_BUSY).format(seconds=tr.number(seconds))
+    return told
 
 
 class Core:
@@ -145,13 +181,13 @@ class Core:
             return error_reply(str(exc), command.usage_in(tr), tr=tr)
         except StoreWriteFailed as exc:  # the operator's one line; the user's reason
             log.error("/%s: %s", command.name, exc)
-            return error_reply(f"The bot's store {exc.reason}, so nothing was changed.", tr=tr)
+            return error_reply(store_refusal(exc.reason, tr), tr=tr)
         except sqlite3.Error as exc:
             if (told := for_people(exc)) is None:
                 log.exception("/%s failed", command.name)
                 return error_reply(tr._(SOMETHING_WENT_WRONG), tr=tr)
             log.error("/%s: %s", command.name, describe(self.store.db.path, exc))
-            return error_reply(told, tr=tr)
+            return error_reply(store_busy(told, tr), tr=tr)
         except Exception:
             log.exception("/%s failed", command.name)
             return error_reply(tr._(SOMETHING_WENT_WRONG), tr=tr)

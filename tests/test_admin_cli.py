@@ -133,3 +133,16 @@ async def test_import_renumbers_entries_into_a_store_with_its_own_trail(tmp_path
         exported = await store.audit.export_rows()
     assert [e["id"] for e in exported] == [1, 2, 3]
     assert exported[2]["undoes"] == 2 and exported[1]["at"].startswith("2025-01-25")
+
+
+def test_fanbot_admin_speaks_fanbot_language_and_language(tmp_path: Path) -> None:
+    """`fanbot admin` answers in FANBOT_LANGUAGE, or --language for one run (issue 17)."""
+    added = run(ADD, tmp_path, FANBOT_LANGUAGE="ko")
+    assert added.returncode == 0 and "#9 추가됨" in added.stdout, added.stdout + added.stderr
+    assert "2024년 2월 1일 · Love wins all" in added.stdout and "기록했어요." in added.stdout
+    again = run(["--language", "ko", *ADD], tmp_path)
+    assert again.returncode == 1 and "이미 #9로 기록되어 있어요" in again.stdout
+    history = run(["--language", "ko", "admin", "history", "#9"], tmp_path).stdout
+    assert "#9의 변경 기록" in history and "#9 추가: Love wins all" in history
+    english = run(["admin", "history", "#9"], tmp_path).stdout
+    assert "History of #9" in english and "added #9" in english

@@ -109,7 +109,7 @@ async def data_words(store: Store) -> list[str]:
 
 def english_left(reply: Reply, data: list[str]) -> list[str]:
     """The Latin words of a reply that are neither data nor an allowed name."""
-    text = "\n".join(plain_blocks(reply))
+    text = URL.sub(" ", "\n".join(plain_blocks(reply)))  # before a data word cuts one up
     for word in data:  # whole words only: "V" is a name, not the V of a "Video"
         text = re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", " ", text)
     for pattern in (URL, SETTING, ZONE, COMMAND_LINE, TIME_TYPED):

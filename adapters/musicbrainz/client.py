@@ -30,6 +30,7 @@ from tenacity import (
 from adapters.musicbrainz import shapes
 from bot.catalog.records import Artist, ArtistHit, ReleaseGroup, check_mbid
 from bot.errors import FanbotError
+from bot.i18n import N_, P_
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,13 @@ T = TypeVar("T")
 PUBLIC_URL = "https://musicbrainz.org/ws/2/"
 PAGE = 100  # the most a browse returns per request
 ARTIST_INC = "aliases+artist-rels"
+
+
+ENTITIES = {  # what MusicBrainz has none of, as a refusal names it
+    "artist": P_("musicbrainz entity", "artist"),
+    "release-group": P_("musicbrainz entity", "release-group"),
+}
+UNEXPECTED_SHAPE = N_("MusicBrainz answered with JSON of an unexpected shape.")
 
 
 class MusicBrainzError(FanbotError):
@@ -74,9 +82,11 @@ class MusicBrainzClient:
     ):
         if not contact.strip():
             raise FanbotError(
-                "FANBOT_CONTACT is not set: MusicBrainz asks every client for a way to reach "
-                "its operator (an e-mail address or a web page). Set it in .env, e.g. "
-                "FANBOT_CONTACT=you@example.org."
+                N_(
+                    "FANBOT_CONTACT is not set: MusicBrainz asks every client for a way to reach "
+                    "its operator (an e-mail address or a web page). Set it in .env, e.g. "
+                    "FANBOT_CONTACT=you@example.org."
+                )
             )
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         # The pages facts cite: the service's site, without /ws/2/.
@@ -146,8 +156,12 @@ class MusicBrainzClient:
                     return await self._once(path, params)
         except _Transient as exc:
             raise MusicBrainzError(
-                f"MusicBrainz did not answer after {self.attempts} tries ({exc}); "
-                "nothing was changed. Try again later."
+                N_(
+                    "MusicBrainz did not answer after {tries} tries ({reason}); "
+                    "nothing was changed. Try again later."
+                ),
+                tries=self.attempts,
+                reason=str(exc),
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -166,21 +180,27 @@ class MusicBrainzClient:
             raise _Transient(f"{response.status_code} {response.reason_phrase}")
         message = _error_text(response)
         if response.status_code == 404:
-            raise NotFound(f"MusicBrainz has no {path.split('/')[0]} {path.split('/')[-1]}.")
+            entity = path.split("/")[0]
+            raise NotFound(
+                N_("MusicBrainz has no {entity} {id}."),
+                entity=lambda tr: tr.pgettext(*ENTITIES[entity]) if entity in ENTITIES else entity,
+                id=path.split("/")[-1],
+            )
         if response.status_code == 403:
             raise MusicBrainzError(
-                f"MusicBrainz refused fanbot ({message}); check FANBOT_CONTACT and the URL."
+                N_("MusicBrainz refused fanbot ({reason}); check FANBOT_CONTACT and the URL."),
+                reason=message,
             )
         if response.status_code != 200:
-            raise MusicBrainzError(f"MusicBrainz refused the request: {message}")
+            raise MusicBrainzError(N_("MusicBrainz refused the request: {reason}"), reason=message)
         try:
             data = response.json()
         except ValueError:
             raise MusicBrainzError(
-                "MusicBrainz answered with something that is not JSON."
+                N_("MusicBrainz answered with something that is not JSON.")
             ) from None
         if not isinstance(data, dict):
-            raise MusicBrainzError("MusicBrainz answered with JSON of an unexpected shape.")
+            raise MusicBrainzError(UNEXPECTED_SHAPE)
         return data
 
 
@@ -189,7 +209,7 @@ def _read(shape: Callable[[dict[str, Any]], T], data: dict[str, Any]) -> T:
     try:
         return shape(data)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise MusicBrainzError("MusicBrainz answered with JSON of an unexpected shape.") from None
+        raise MusicBrainzError(UNEXPECTED_SHAPE) from None
 
 
 def _error_text(response: httpx.Response) -> str:

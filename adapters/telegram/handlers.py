@@ -132,7 +132,8 @@ class Handlers:
                 and self.forms.wanted(command, given)
                 and command.permits(await self.core.roles_of(caller))
             ):
-                prompt = self.forms.open(key, command, given)
+                tr = await self.core.translator_for(caller, where)
+                prompt = self.forms.open(key, command, given, tr)
                 await self._show_step(context, message, caller, where, prompt)
                 return
         await self._show(context, message, await self.core.handle_line(line, caller, where))

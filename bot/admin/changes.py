@@ -13,6 +13,7 @@ from typing import Any
 from bot.commands import Role
 from bot.context import Context
 from bot.errors import FanbotError
+from bot.i18n import N_
 from storage.audit import (
     Actor,
     AuditEntry,
@@ -42,8 +43,11 @@ def actor_of(ctx: Context) -> Actor:
 
 def changed_meanwhile(fact_id: int) -> FanbotError:
     return FanbotError(
-        f"Fact #{fact_id} was changed meanwhile by someone else; nothing was changed. "
-        f"See /history #{fact_id}, then try again."
+        N_(
+            "Fact #{id} was changed meanwhile by someone else; nothing was changed. "
+            "See /history #{id}, then try again."
+        ),
+        id=fact_id,
     )
 
 
@@ -93,10 +97,22 @@ async def add_fact(ctx: Context, new: NewFact, subject_ids: list[int], source: S
         facts = tx.facts
         for other in await facts.similar_facts(new.kind, new.date, subject_ids):
             if _same_fact(new, other):
-                hidden = f" (removed; /restore #{other.id} brings it back)" if other.hidden else ""
+                if other.hidden:
+                    raise FanbotError(
+                        N_(
+                            "That is already recorded as #{id} (removed; /restore #{id} brings "
+                            "it back): {summary}. To correct it, use /edit #{id}."
+                        ),
+                        id=other.id,
+                        summary=other.summary,
+                    )
                 raise FanbotError(
-                    f"That is already recorded as #{other.id}{hidden}: {other.summary}. "
-                    f"To correct it, use /edit #{other.id}."
+                    N_(
+                        "That is already recorded as #{id}: {summary}. "
+                        "To correct it, use /edit #{id}."
+                    ),
+                    id=other.id,
+                    summary=other.summary,
                 )
         base, key, n = new.key, new.key, 1
         while await facts.key_taken(key):
@@ -117,7 +133,7 @@ async def change_fact(
         facts = tx.facts
         current = await facts.fact(seen.id)
         if current is None:
-            raise FanbotError(f"There is no fact #{seen.id}.")
+            raise FanbotError(N_("There is no fact #{id}."), id=seen.id)
         if current.version != seen.version:
             raise changed_meanwhile(seen.id)
         try:
@@ -182,19 +198,27 @@ async def change_alias(
         same = [a for a in current if normalize_name(a) == normalize_name(alias)]
         if add:
             if alias in current or same:
-                raise FanbotError(f"{subject.name} already has the alias “{same[0]}”.")
+                raise FanbotError(
+                    N_("{name} already has the alias “{alias}”."),
+                    name=subject.name,
+                    alias=same[0],
+                )
             await tx.names.add_alias(subject.id, alias)
             before, after = None, {"subject": subject.name, "alias": alias}
         else:
             exact = alias if alias in current else (same[0] if len(same) == 1 else None)
             if exact is None:
                 raise FanbotError(
-                    f"{subject.name} has no alias “{alias}”. Their aliases: "
-                    + ", ".join(a for a in current if a != subject.name)
+                    N_("{name} has no alias “{alias}”. Their aliases: {aliases}"),
+                    name=subject.name,
+                    alias=alias,
+                    aliases=lambda tr: tr._(", ").join(a for a in current if a != subject.name),
                 )
             if exact == subject.name:
                 raise FanbotError(
-                    f"“{exact}” is {subject.name}'s own name, not an alias to remove."
+                    N_("“{alias}” is {name}'s own name, not an alias to remove."),
+                    alias=exact,
+                    name=subject.name,
                 )
             alias = exact
             await tx.names.remove_alias(subject.id, alias)
@@ -217,7 +241,9 @@ async def set_editor(
         before = await editors.get(platform, user_id)
         if grant:
             if before is not None:
-                raise FanbotError(f"{before.name} ({target}) is an editor already.")
+                raise FanbotError(
+                    N_("{name} ({user}) is an editor already."), name=before.name, user=target
+                )
             editor = Editor(
                 platform=platform,
                 user_id=user_id,
@@ -229,7 +255,7 @@ async def set_editor(
             await _record(ctx, tx, "add editor", "editor", target, None, editor.to_dict(), None)
         else:
             if before is None:
-                raise FanbotError(f"{target} is not an editor.")
+                raise FanbotError(N_("{user} is not an editor."), user=target)
             await editors.remove(platform, user_id)
             await _record(ctx, tx, "remove editor", "editor", target, before.to_dict(), None, None)
     return before
@@ -249,30 +275,42 @@ async def _chosen(ctx: Context, tx: Transaction, which: str | None) -> AuditEntr
     if not text:
         entry = await tx.audit.last_undoable(mine)
         if entry is None:
-            raise FanbotError("You have no change left to undo.")
+            raise FanbotError(N_("You have no change left to undo."))
         return entry
     if text == SYNC_NAME:
         entry = await tx.audit.last_undoable(SYNC_ACTOR)
         if entry is None:
-            raise FanbotError("The MusicBrainz sync has no change left to undo.")
+            raise FanbotError(N_("The MusicBrainz sync has no change left to undo."))
     elif text.isdigit() and len(text) < 12:
         entry = await tx.audit.entry(int(text))
         if entry is None:
-            raise FanbotError(f"There is no change {text}. /audit lists the latest changes.")
+            raise FanbotError(
+                N_("There is no change {number}. /audit lists the latest changes."), number=text
+            )
     else:
         raise FanbotError(
-            "Say which change: /undo (your latest), /undo N (change N from /history or "
-            "/audit) or /undo musicbrainz (the catalogue sync's latest)."
+            N_(
+                "Say which change: /undo (your latest), /undo N (change N from /history or "
+                "/audit) or /undo musicbrainz (the catalogue sync's latest)."
+            )
         )
     own = (entry.actor.platform, entry.actor.user_id) == (mine.platform, mine.user_id)
     if not own and Role.BOT_ADMIN not in ctx.roles:
-        raise FanbotError("Only bot admins can undo someone else's change; /undo takes back yours.")
+        raise FanbotError(
+            N_("Only bot admins can undo someone else's change; /undo takes back yours.")
+        )
     if entry.undoes is not None:
         raise FanbotError(
-            f"Change {entry.id} is an undo itself; undo change {entry.undoes} is back already."
+            N_("Change {id} is an undo itself; undo change {undoes} is back already."),
+            id=entry.id,
+            undoes=entry.undoes,
         )
     if entry.undone_by is not None:
-        raise FanbotError(f"Change {entry.id} was undone already, by change {entry.undone_by}.")
+        raise FanbotError(
+            N_("Change {id} was undone already, by change {by}."),
+            id=entry.id,
+            by=entry.undone_by,
+        )
     return entry
 
 
@@ -303,6 +341,36 @@ async def _since(
     return standing, (last.after or {}).get("version")
 
 
+def _changed_again(
+    fact_id: int, entry: AuditEntry, standing: AuditEntry | None, own: bool
+) -> FanbotError:
+    """The refusal of an undo whose fact moved on: whose change it was, and what came after."""
+    whose = (
+        (lambda tr: tr._("your change"))
+        if own
+        else (lambda tr: tr._("change {id}").format(id=entry.id))
+    )
+    if standing is None:
+        return FanbotError(
+            N_(
+                "Fact #{fact} was changed again after {whose} (see /history #{fact}), so I "
+                "can't simply undo it; nothing was changed."
+            ),
+            fact=fact_id,
+            whose=whose,
+        )
+    return FanbotError(
+        N_(
+            "Fact #{fact} was changed again after {whose} by {name} (change {change}) (see "
+            "/history #{fact}), so I can't simply undo it; nothing was changed."
+        ),
+        fact=fact_id,
+        whose=whose,
+        name=standing.actor.name,
+        change=standing.id,
+    )
+
+
 async def _undo(ctx: Context, tx: Transaction, entry: AuditEntry) -> int:
     store = ctx.store
     if entry.target_kind == "fact":
@@ -310,12 +378,7 @@ async def _undo(ctx: Context, tx: Transaction, entry: AuditEntry) -> int:
         current = await tx.facts.fact(fact_id)
         standing, expected = await _since(ctx, tx, entry)
         if current is None or standing is not None or current.version != expected:
-            by = f" by {standing.actor.name} (change {standing.id})" if standing else ""
-            whose = "your change" if entry.actor == actor_of(ctx) else f"change {entry.id}"
-            raise FanbotError(
-                f"Fact #{fact_id} was changed again after {whose}{by} (see /history "
-                f"#{fact_id}), so I can't simply undo it; nothing was changed."
-            )
+            raise _changed_again(fact_id, entry, standing, entry.actor == actor_of(ctx))
         if entry.before is None:  # undoing an add: the fact is kept, hidden
             restored = as_new(current, hidden=True)
         else:
@@ -333,27 +396,38 @@ async def _undo(ctx: Context, tx: Transaction, entry: AuditEntry) -> int:
         except ConflictError:
             name = (entry.after or {}).get("name", entry.target)
             raise FanbotError(
-                f"Facts or members now refer to {name}, so I can't remove it; nothing was changed."
+                N_(
+                    "Facts or members now refer to {name}, so I can't remove it; "
+                    "nothing was changed."
+                ),
+                name=name,
             ) from None
         before, after_snap = entry.after, None
     elif entry.target_kind == "subject" and entry.action in ("add member", "remove member"):
         raise FanbotError(
-            f"Change {entry.id} is the catalogue sync's membership change, which /undo can't "
-            "take back; /catalog remove stops following the artist. Nothing was changed."
+            N_(
+                "Change {id} is the catalogue sync's membership change, which /undo can't "
+                "take back; /catalog remove stops following the artist. Nothing was changed."
+            ),
+            id=entry.id,
         )
     elif entry.target_kind == "subject":
         subject = await store.facts.subject_by_slug(entry.target)
         if subject is None:
-            raise FanbotError("That subject is gone; nothing was changed.")
+            raise FanbotError(N_("That subject is gone; nothing was changed."))
         alias = str((entry.after or entry.before or {}).get("alias"))
         present = alias in await tx.names.aliases_of(subject.id)
         if entry.before is None:  # an alias was added: take it away
             if not present:
-                raise FanbotError(f"The alias “{alias}” was removed meanwhile; nothing to undo.")
+                raise FanbotError(
+                    N_("The alias “{alias}” was removed meanwhile; nothing to undo."), alias=alias
+                )
             await tx.names.remove_alias(subject.id, alias)
         else:
             if present:
-                raise FanbotError(f"The alias “{alias}” is back already; nothing to undo.")
+                raise FanbotError(
+                    N_("The alias “{alias}” is back already; nothing to undo."), alias=alias
+                )
             await tx.names.add_alias(subject.id, alias)
         before, after_snap = entry.after, entry.before
     else:  # an editor
@@ -361,7 +435,9 @@ async def _undo(ctx: Context, tx: Transaction, entry: AuditEntry) -> int:
         current_editor = await tx.editors.get(platform, user_id)
         now = current_editor.to_dict() if current_editor else None
         if now != entry.after:
-            raise FanbotError(f"{entry.target} was changed again meanwhile; nothing was changed.")
+            raise FanbotError(
+                N_("{user} was changed again meanwhile; nothing was changed."), user=entry.target
+            )
         if entry.before is None:
             await tx.editors.remove(platform, user_id)
         else:

@@ -7,6 +7,7 @@ nothing, and every change says who, when, from what to what, and on what source.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.admin import changes
@@ -19,6 +20,8 @@ from bot.admin.input import (
     MAX_VALUE,
     detail_value,
     details_of,
+    field_label,
+    kind_word,
     list_value,
     parse_partial_date,
     parse_source,
@@ -30,7 +33,9 @@ from bot.admin.input import (
 from bot.commands import Command, Param, ParamKind, Role, declare
 from bot.context import Context
 from bot.errors import FanbotError
+from bot.fact_text import names_of_facts, word
 from bot.fan.commands import fact_text
+from bot.i18n import N_, P_, Translator
 from bot.replies import Reply, ReplyBuilder
 from bot.text import clean_input, shorten
 from storage.catalog import SYNC_PLATFORM
@@ -49,6 +54,7 @@ from storage.models import (
 WRITERS = frozenset({Role.BOT_ADMIN, Role.EDITOR})
 BOT_ADMINS = frozenset({Role.BOT_ADMIN})
 MAX_HISTORY = 50
+RECORDED = N_("Recorded. /undo takes it back.")
 
 WHO = Param(
     "who",
@@ -71,6 +77,27 @@ SUMMARY = Param(
 )
 
 
+# The names of the optional values, for the catalogue: `_opt` declares them where the extractor
+# does not look, and Discord's options and the usage lines show them in the reader's language.
+OPTION_NAMES = (
+    P_("param", "type"),
+    P_("param", "featured"),
+    P_("param", "platform"),
+    P_("param", "metric"),
+    P_("param", "time_taken"),
+    P_("param", "scope"),
+    P_("param", "dated"),
+    P_("param", "until"),
+    P_("param", "unit"),
+    P_("param", "note"),
+    P_("param", "what"),
+    P_("param", "group"),
+    P_("param", "aliases"),
+    P_("param", "change"),
+    P_("param", "user"),
+)
+
+
 def _opt(name: str, help: str, kind: ParamKind = ParamKind.TEXT, **options: Any) -> Param:
     return Param(name, kind, help, required=False, max_length=MAX_VALUE + 100, **options)
 
@@ -83,17 +110,33 @@ def _names(subjects: tuple[Subject, ...]) -> str:
     return _listed([s.name for s in subjects])
 
 
+def _said_list(tr: Translator, words: list[str], last: str = N_(" and ")) -> str:
+    """Words listed as the reader's language lists them ("A, B and C" / "A, B, C")."""
+    if len(words) == 1:
+        return words[0]
+    return tr._(", ").join(words[:-1]) + tr._(last) + words[-1]
+
+
 def _fact_number(text: str) -> int:
     number = clean_input(text).lstrip("#")
     if not number.isascii() or not number.isdigit() or len(number) > 12:
-        raise FanbotError(f"A fact is given by its number, like #12, not “{shorten(text, 40)}”.")
+        raise FanbotError(
+            N_("A fact is given by its number, like #12, not “{text}”."), text=shorten(text, 40)
+        )
     return int(number)
 
 
-def _done(title: str, fact: Fact, footer: str) -> Reply:
-    b = ReplyBuilder(title=title)
-    b.fact(fact, fact_text(fact))
-    b.footer = footer
+async def _fact_line(ctx: Context, fact: Fact) -> str:
+    """The fact's sentence as fans read it in this chat's language, its names the local ones."""
+    names = await names_of_facts(ctx.core.resolver, [fact], ctx.language)
+    return fact_text(fact, ctx.tr, names)
+
+
+async def _done(ctx: Context, title: str, fact: Fact, footer: str) -> Reply:
+    """A change's confirmation; `title` and `footer` are msgids with {id} for the fact."""
+    b = ReplyBuilder(title=ctx.tr._(title).format(id=fact.id))
+    b.fact(fact, await _fact_line(ctx, fact))
+    b.footer = ctx.tr.fill(footer, id=fact.id)
     return b.build()
 
 
@@ -125,10 +168,11 @@ async def _add(
         details=checked,
     )
     fact = await changes.add_fact(ctx, new, [s.id for s in subjects], src)
-    return _done(
-        f"Added #{fact.id}",
+    return await _done(
+        ctx,
+        N_("Added #{id}"),
         fact,
-        f"Recorded. /undo takes it back; /history #{fact.id} shows who changed what.",
+        N_("Recorded. /undo takes it back; /history #{id} shows who changed what."),
     )
 
 
@@ -294,15 +338,20 @@ async def add_subject(
     groups: tuple[Subject, ...] = ()
     if group:
         if subject_kind is SubjectKind.GROUP:
-            raise FanbotError("A group does not belong to a group; leave GROUP out.")
+            raise FanbotError(N_("A group does not belong to a group; leave GROUP out."))
         groups = await subjects_named(ctx, group)
         not_groups = [g.name for g in groups if g.kind is not SubjectKind.GROUP]
         if not_groups:
-            raise FanbotError(f"{', '.join(not_groups)} is not a group.")
+            raise FanbotError(
+                N_("{names} is not a group."), names=lambda tr: tr._(", ").join(not_groups)
+            )
     elif subject_kind is SubjectKind.MEMBER:
         raise FanbotError(
-            f"A member needs their group: /addsubject “{shorten(clean, 40)}” member SOURCE GROUP "
-            "(or add them as a soloist)."
+            N_(
+                "A member needs their group: /addsubject “{name}” member SOURCE GROUP "
+                "(or add them as a soloist)."
+            ),
+            name=shorten(clean, 40),
         )
     others = list_value(aliases, "aliases") if aliases else []
     group_slugs = tuple(g.slug for g in groups)
@@ -310,7 +359,11 @@ async def add_subject(
         same_name = normalize_name(existing.name) == normalize_name(clean)
         if same_name and existing.kind is subject_kind:
             if tuple(g.slug for g in existing.groups) == group_slugs or not group_slugs:
-                raise FanbotError(f"{existing.name} is already recorded ({existing.kind.value}).")
+                raise FanbotError(
+                    N_("{name} is already recorded ({kind})."),
+                    name=existing.name,
+                    kind=functools.partial(kind_word, kind=existing.kind.value),
+                )
     new = NewSubject(
         slug=slugify(clean, "subject"),
         name=clean,
@@ -319,18 +372,26 @@ async def add_subject(
         groups=group_slugs,
     )
     new = await changes.add_subject(ctx, new, [g.name for g in groups], src)
-    b = ReplyBuilder(title=f"Added {new.name}")
-    what = new.kind.value + (f" of {_names(groups)}" if groups else "")
-    b.line(
-        f"{new.name}: {what}" + (f"; also known as {', '.join(new.aliases)}" if new.aliases else "")
-    )
-    b.footer = "Recorded. /undo takes it back; /addalias adds more names."
+    tr = ctx.tr
+    b = ReplyBuilder(title=tr._("Added {name}").format(name=new.name))
+    kind = kind_word(tr, new.kind.value)
+    if groups:
+        group_names = _said_list(tr, [g.name for g in groups])
+        what = tr.fill(N_("{kind} of {groups}"), kind=kind, groups=group_names)
+    else:
+        what = kind
+    line = f"{new.name}: {what}"
+    if new.aliases:
+        also = tr._("; also known as {aliases}").format(aliases=tr._(", ").join(new.aliases))
+        line += also
+    b.line(line)
+    b.footer = tr._("Recorded. /undo takes it back; /addalias adds more names.")
     return b.build()
 
 
 def _one_subject(subjects: tuple[Subject, ...]) -> Subject:
     if len(subjects) != 1:
-        raise FanbotError("Give one name here, not several.")
+        raise FanbotError(N_("Give one name here, not several."))
     return subjects[0]
 
 
@@ -354,34 +415,53 @@ async def add_alias(ctx: Context, who: str, alias: str, source: str) -> Reply:
     name = text_value(alias, "alias", MAX_NAME)
     src = parse_source(source)
     stored = await changes.change_alias(ctx, subject, name, True, src)
-    b = ReplyBuilder(title=f"{subject.name} is also “{stored}”")
+    b = ReplyBuilder(
+        title=ctx.tr.fill(N_("{name} is also “{alias}”"), name=subject.name, alias=stored)
+    )
     b.line(await _what_the_alias_does(ctx, subject, stored))
-    b.footer = "Recorded. /undo takes it back."
+    b.footer = ctx.tr._(RECORDED)
     return b.build()
 
 
 async def _what_the_alias_does(ctx: Context, subject: Subject, alias: str) -> str:
     """What asking by the new alias does now: answer for the subject, or, where another artist
     has that name too, ask which one is meant (the resolver's rule, said before a fan meets it)."""
+    tr = ctx.tr
     resolver = ctx.core.resolver
     others = await resolver.any_spelling(alias) - {subject.id}
     if not others:
-        return f"/milestone {alias} now answers for {subject.name}."
-    shared = f"“{alias}” is also a name of {_listed(await resolver.labels(others))}"
+        return tr.fill(
+            N_("/milestone {alias} now answers for {name}."), alias=alias, name=subject.name
+        )
+    others_named = _said_list(tr, await resolver.labels(others))
     exact = await resolver.find_ids(alias)
     if len(exact) > 1:
-        meant = _listed(await resolver.labels(exact), "or")
-        return f"{shared}, so /milestone {alias} will ask which one is meant: {meant}."
+        meant = _said_list(tr, await resolver.labels(exact), N_(" or "))
+        return tr.fill(
+            N_(
+                "“{alias}” is also a name of {others}, so /milestone {alias} will ask which one "
+                "is meant: {meant}."
+            ),
+            alias=alias,
+            others=others_named,
+            meant=meant,
+        )
     folded = normalize_name(alias)
     spellings = []
     for other in sorted(others):
         found = await resolver.subject(other)
         names = (found.name, *found.aliases) if found else ()
         spellings += [n for n in names if normalize_name(n) == folded and n != alias]
-    like = f" (like {spellings[0]})" if spellings else ""
-    return (
-        f"{shared}: /milestone {alias} answers for {subject.name} only written just so; "
-        f"other spellings of it{like} will ask which one is meant."
+    like = tr._(" (like {spelling})").format(spelling=spellings[0]) if spellings else ""
+    return tr.fill(
+        N_(
+            "“{alias}” is also a name of {others}: /milestone {alias} answers for {name} only "
+            "written just so; other spellings of it{like} will ask which one is meant."
+        ),
+        alias=alias,
+        others=others_named,
+        name=subject.name,
+        like=like,
     )
 
 
@@ -399,8 +479,9 @@ async def remove_alias(ctx: Context, who: str, alias: str, source: str) -> Reply
     name = text_value(alias, "alias", MAX_NAME)
     src = parse_source(source)
     stored = await changes.change_alias(ctx, subject, name, False, src)
-    b = ReplyBuilder(title=f"“{stored}” no longer names {subject.name}")
-    b.footer = "Recorded. /undo takes it back."
+    title = ctx.tr.fill(N_("“{alias}” no longer names {name}"), alias=stored, name=subject.name)
+    b = ReplyBuilder(title=title)
+    b.footer = ctx.tr._(RECORDED)
     return b.build()
 
 
@@ -431,9 +512,14 @@ async def edit(ctx: Context, fact: Fact, field: str, value: str, source: str) ->
     else:
         fields = KIND_FIELDS[fact.kind]
         if field not in fields:
+            kind = fact.kind.value
             raise FanbotError(
-                f"A {fact.kind.value} has no field {field}; its fields are summary, date, "
-                f"subjects, {', '.join(fields)}."
+                N_("A {kind} has no field {field}; its fields are {fields}."),
+                kind=lambda tr: word(tr, "fact kind", kind),
+                field=field_label(field),
+                fields=lambda tr: tr._(", ").join(
+                    field_label(f)(tr) for f in ("summary", "date", "subjects", *fields)
+                ),
             )
         details = dict(fact.details)
         if clean_input(value) in ("-", "—", "none"):
@@ -445,15 +531,18 @@ async def edit(ctx: Context, fact: Fact, field: str, value: str, source: str) ->
     new = changes.as_new(fact, **update)
     if new == current:
         raise FanbotError(
-            f"Nothing to change: #{fact.id}'s {field.replace('_', ' ')} is that already."
+            N_("Nothing to change: #{id}'s {field} is that already."),
+            id=fact.id,
+            field=field_label(field),
         )
     if src not in new.sources:
         new = changes.as_new(fact, **update, sources=(*fact.sources, src))
     after = await changes.change_fact(ctx, fact, new, "edit", src)
-    return _done(
-        f"Changed #{after.id}",
+    return await _done(
+        ctx,
+        N_("Changed #{id}"),
         after,
-        f"Recorded. /undo takes it back; /history #{after.id} shows every change.",
+        N_("Recorded. /undo takes it back; /history #{id} shows every change."),
     )
 
 
@@ -473,10 +562,11 @@ async def edit(ctx: Context, fact: Fact, field: str, value: str, source: str) ->
 async def remove(ctx: Context, fact: Fact, source: str) -> Reply:
     src = parse_source(source)
     after = await changes.change_fact(ctx, fact, changes.as_new(fact, hidden=True), "remove", src)
-    return _done(
-        f"Removed #{after.id}",
+    return await _done(
+        ctx,
+        N_("Removed #{id}"),
         after,
-        f"Kept but hidden from every answer. /restore #{after.id} brings it back.",
+        N_("Kept but hidden from every answer. /restore #{id} brings it back."),
     )
 
 
@@ -492,14 +582,14 @@ async def restore(ctx: Context, fact: str, source: str) -> Reply:
     number = _fact_number(fact)
     found = await ctx.store.facts.fact_any(number)
     if found is None:
-        raise FanbotError(f"There is no fact #{number}.")
+        raise FanbotError(N_("There is no fact #{id}."), id=number)
     if not found.hidden:
-        raise FanbotError(f"Fact #{number} is not removed; nothing to restore.")
+        raise FanbotError(N_("Fact #{id} is not removed; nothing to restore."), id=number)
     src = parse_source(source)
     after = await changes.change_fact(
         ctx, found, changes.as_new(found, hidden=False), "restore", src
     )
-    return _done(f"Restored #{after.id}", after, "Recorded. /undo takes it back.")
+    return await _done(ctx, N_("Restored #{id}"), after, RECORDED)
 
 
 @declare(
@@ -514,29 +604,37 @@ async def restore(ctx: Context, fact: str, source: str) -> Reply:
     ),
 )
 async def history(ctx: Context, fact: str) -> Reply:
+    tr = ctx.tr
     text = clean_input(fact)
     if text.lstrip("#").isdigit():
         number = _fact_number(text)
         found = await ctx.store.facts.fact_any(number)
         entries = await ctx.store.audit.for_target("fact", str(number), MAX_HISTORY)
         if found is None and not entries:
-            raise FanbotError(f"There is no fact #{number}.")
+            raise FanbotError(N_("There is no fact #{id}."), id=number)
         total = await ctx.store.audit.count_for_target("fact", str(number))
-        b = ReplyBuilder(title=f"History of #{number}")
+        b = ReplyBuilder(title=tr._("History of #{id}").format(id=number))
         if found is not None:
-            state = " (removed)" if found.hidden else ""
-            b.line(f"Now{state}: {shorten(fact_text(found), 200)} — version {found.version}")
+            now = (
+                N_("Now (removed): {fact} — version {version}")
+                if found.hidden
+                else N_("Now: {fact} — version {version}")
+            )
+            shown = shorten(await _fact_line(ctx, found), 200)
+            b.line(tr._(now).format(fact=shown, version=found.version))
     else:
         subject = _one_subject(await subjects_named(ctx, text))
         entries = await ctx.store.audit.for_target("subject", subject.slug, MAX_HISTORY)
         total = await ctx.store.audit.count_for_target("subject", subject.slug)
-        b = ReplyBuilder(title=f"History of {subject.name}")
+        b = ReplyBuilder(title=tr._("History of {name}").format(name=subject.name))
     for entry in entries:
-        add_entry(b, entry, ctx.zone)
+        add_entry(b, entry, ctx.zone, tr)
     if not entries:
-        b.line("No changes recorded since it was loaded from the seed files or an import.")
+        b.line(tr._("No changes recorded since it was loaded from the seed files or an import."))
     if total > len(entries):
-        b.footer = f"Showing the last {len(entries)} of {total} changes."
+        b.footer = tr._("Showing the last {shown} of {total} changes.").format(
+            shown=tr.number(len(entries)), total=tr.number(total)
+        )
     return b.build()
 
 
@@ -553,15 +651,18 @@ async def history(ctx: Context, fact: str) -> Reply:
     ),
 )
 async def audit(ctx: Context, count: int = 10) -> Reply:
+    tr = ctx.tr
     entries = await ctx.store.audit.recent(count)
-    b = ReplyBuilder(title="Latest changes")
+    b = ReplyBuilder(title=tr._("Latest changes"))
     for entry in entries:
-        add_entry(b, entry, ctx.zone)
+        add_entry(b, entry, ctx.zone, tr)
     if not entries:
-        b.line("No changes yet: every fact is as the seed files or imports brought it.")
+        b.line(tr._("No changes yet: every fact is as the seed files or imports brought it."))
     total = await ctx.store.audit.count()
     if total > len(entries):
-        b.footer = f"Showing {len(entries)} of {total:,} changes. /history #N shows one fact's."
+        b.footer = tr._("Showing {shown} of {total} changes. /history #N shows one fact's.").format(
+            shown=tr.number(len(entries)), total=tr.number(total)
+        )
     return b.build()
 
 
@@ -573,19 +674,21 @@ async def audit(ctx: Context, count: int = 10) -> Reply:
     writes=True,
 )
 async def undo(ctx: Context, change: str | None = None) -> Reply:
+    tr = ctx.tr
     entry, undo_id = await changes.undo_last(ctx, change)
-    b = ReplyBuilder(title=f"Undone: change {entry.id}")
+    b = ReplyBuilder(title=tr._("Undone: change {id}").format(id=entry.id))
     if entry.target_kind == "fact":
         fact = await ctx.store.facts.fact_any(int(entry.target))
         if fact is not None:
-            state = " (now removed)" if fact.hidden else ""
-            b.fact(fact, fact_text(fact) + state)
+            state = tr._(" (now removed)") if fact.hidden else ""
+            b.fact(fact, await _fact_line(ctx, fact) + state)
     if entry.actor.platform == SYNC_PLATFORM:
-        b.line(f"Recorded as change {undo_id}; the catalogue's next sync leaves it as it is now.")
+        said = N_("Recorded as change {id}; the catalogue's next sync leaves it as it is now.")
     elif change:
-        b.line(f"Recorded as change {undo_id}.")
+        said = N_("Recorded as change {id}.")
     else:
-        b.line(f"Recorded as change {undo_id}. /undo again takes back your change before it.")
+        said = N_("Recorded as change {id}. /undo again takes back your change before it.")
+    b.line(tr.fill(said, id=undo_id))
     return b.build()
 
 
@@ -601,29 +704,39 @@ async def undo(ctx: Context, change: str | None = None) -> Reply:
 async def editor(
     ctx: Context, action: str, user: str | None = None, name: str | None = None
 ) -> Reply:
+    tr = ctx.tr
     if action == "list":
         editors = await ctx.store.editors.all()
-        b = ReplyBuilder(title="Editors")
+        b = ReplyBuilder(title=tr._("Editors"))
         for e in editors:
-            b.line(f"{e.name} ({e.platform}:{e.user_id}), since {e.granted_at[:10]}")
+            b.line(
+                tr._("{name} ({user}), since {day}").format(
+                    name=e.name, user=f"{e.platform}:{e.user_id}", day=e.granted_at[:10]
+                )
+            )
         if not editors:
-            b.line("Nobody yet. /editor add discord:123456789 Name makes someone an editor.")
+            b.line(tr._("Nobody yet. /editor add discord:123456789 Name makes someone an editor."))
         return b.build()
     if not user:
-        raise FanbotError(f"Who? /editor {action} discord:123456789 (or telegram:…, a mention).")
+        raise FanbotError(
+            N_("Who? /editor {action} discord:123456789 (or telegram:…, a mention)."),
+            action=action,
+        )
     platform, user_id = parse_user(user, ctx.caller.platform)
     shown = text_value(name, "name", MAX_NAME) if name else None
     before = await changes.set_editor(ctx, platform, user_id, shown, action == "add")
     who = shown or (before.name if before else f"{platform}:{user_id}")
     if action == "add":
-        title = f"{who} is now an editor"
-        line = "They can add and correct facts, subjects and aliases; every change is recorded."
+        title = tr.fill(N_("{name} is now an editor"), name=who)
+        line = tr._(
+            "They can add and correct facts, subjects and aliases; every change is recorded."
+        )
     else:
-        title = f"{who} is no longer an editor"
-        line = "Their past changes stay in the history."
+        title = tr.fill(N_("{name} is no longer an editor"), name=who)
+        line = tr._("Their past changes stay in the history.")
     b = ReplyBuilder(title=title)
     b.line(line)
-    b.footer = "Recorded. /undo takes it back."
+    b.footer = tr._(RECORDED)
     return b.build()
 
 

@@ -21,6 +21,7 @@ from bot.commands import Command, Param
 from bot.convert import convert
 from bot.core import Core
 from bot.errors import FanbotError
+from bot.i18n import N_, Translator, translator
 from bot.replies import Line, Reply
 
 FORM_SECONDS = 15 * 60
@@ -30,8 +31,11 @@ CONTROLS = frozenset({"cancel", "skip", "done"})
 FormKey = tuple[Hashable, Hashable]  # (chat, person), in the platform's own ids
 
 
-def _label(param: Param) -> str:
-    return param.name.replace("_", " ")
+def _label(param: Param, tr: Translator | None = None) -> str:
+    """The parameter's name as a person reads it, in the form's language where it has one."""
+    if tr is None or tr.language == "en":
+        return param.name.replace("_", " ")
+    return tr.pgettext("param", param.name).replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Form:
     given: dict[str, str]
     pending: list[Param]  # still to ask, in the order the command declares them
     steps: int  # how many values the form asks for in all
+    tr: Translator  # the language the form was opened in: every prompt keeps it
 
     def missing(self) -> list[Param]:
         return [p for p in self.pending if p.required]
@@ -93,9 +98,15 @@ class Forms:
     def is_open(self, key: FormKey) -> bool:
         return key in self._open
 
-    def open(self, key: FormKey, command: Command, given: Mapping[str, str]) -> Reply:
+    def open(
+        self,
+        key: FormKey,
+        command: Command,
+        given: Mapping[str, str],
+        tr: Translator | None = None,
+    ) -> Reply:
         pending = [p for p in command.params if p.name not in given]
-        form = Form(command, dict(given), pending, len(pending))
+        form = Form(command, dict(given), pending, len(pending), tr or translator("en"))
         self._open[key] = form
         return self._prompt(form)
 
@@ -109,7 +120,7 @@ class Forms:
             await convert(param, text, self.core.resolver, self.core.store.facts)
         except FanbotError as exc:
             self._open[key] = form  # still open, for another FORM_SECONDS
-            return self._prompt(form, problem=exc.message)
+            return self._prompt(form, problem=exc.text(form.tr))
         form.given[param.name] = text
         form.pending.pop(0)
         return self._next(key, form)
@@ -119,21 +130,24 @@ class Forms:
         form = self._open.get(key)
         if form is None:
             return None
+        tr = form.tr
         if name == "cancel":
             del self._open[key]
             return Reply(
-                title=f"/{form.command.name} cancelled",
-                lines=(Line("Nothing was saved."),),
+                title=tr._("/{command} cancelled").format(command=form.command.name),
+                lines=(Line(tr._("Nothing was saved.")),),
+                language=tr.language,
             )
         if name == "skip":
             if form.pending[0].required:
-                return self._prompt(form, problem=f"{_label(form.pending[0])} is needed.")
+                label = _label(form.pending[0], tr)
+                return self._prompt(form, problem=tr.fill(N_("{name} is needed."), name=label))
             form.pending.pop(0)
             return self._next(key, form)
         missing = form.missing()
         if missing:
-            still = ", ".join(_label(p) for p in missing)
-            return self._prompt(form, problem=f"Still needed: {still}.")
+            still = tr._(", ").join(_label(p, tr) for p in missing)
+            return self._prompt(form, problem=tr._("Still needed: {names}.").format(names=still))
         del self._open[key]
         return Ready(form.command, form.given)
 
@@ -146,16 +160,20 @@ class Forms:
 
     @staticmethod
     def _prompt(form: Form, problem: str | None = None) -> Reply:
+        tr = form.tr
         param = form.pending[0]
         step = form.steps - len(form.pending) + 1
         lines = [Line(problem)] if problem else []
-        lines.append(Line(f"{_label(param).capitalize()}: {param.help}."))
+        lines.append(Line(f"{_label(param, tr).capitalize()}: {tr._(param.help)}."))
         if param.required:
-            lines.append(Line("Reply with it, or /cancel."))
+            lines.append(Line(tr._("Reply with it, or /cancel.")))
         elif form.missing():
-            lines.append(Line("Reply with it, /skip to leave it out, or /cancel."))
+            lines.append(Line(tr._("Reply with it, /skip to leave it out, or /cancel.")))
         else:
             lines.append(
-                Line("Reply with it, /skip to leave it out, /done to save now, or /cancel.")
+                Line(tr._("Reply with it, /skip to leave it out, /done to save now, or /cancel."))
             )
-        return Reply(title=f"/{form.command.name}, step {step} of {form.steps}", lines=tuple(lines))
+        title = tr._("/{command}, step {step} of {steps}").format(
+            command=form.command.name, step=step, steps=form.steps
+        )
+        return Reply(title=title, lines=tuple(lines), language=tr.language)

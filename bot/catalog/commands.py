@@ -10,7 +10,7 @@ from bot.dates import anniversary_in
 from bot.errors import FanbotError
 from bot.fact_text import local_names, names_of_facts
 from bot.fan.commands import WHO
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.replies import Choice, Reply, ReplyBuilder
 from bot.text import shorten
 from storage.models import BIRTH, Fact, FactKind, Subject
@@ -70,16 +70,18 @@ CATALOG_ACTIONS = ("add", "list", "remove", "sync")
 def _setup(ctx: Context) -> CatalogSetup:
     if ctx.core.catalog is None:
         raise FanbotError(
-            "The catalogue is off: FANBOT_CONTACT is not set. MusicBrainz asks every client for "
-            "a way to reach its operator; set it in .env and restart fanbot."
+            N_(
+                "The catalogue is off: FANBOT_CONTACT is not set. MusicBrainz asks every client "
+                "for a way to reach its operator; set it in .env and restart fanbot."
+            )
         )
     return ctx.core.catalog
 
 
-def _report_lines(b: ReplyBuilder, report: SyncReport) -> None:
-    b.line(report.line())
+def _report_lines(b: ReplyBuilder, report: SyncReport, tr: Translator) -> None:
+    b.line(report.line(tr))
     for note in report.notes:
-        b.line(f"Note: {note}")
+        b.line(tr._("Note: {note}").format(note=note.text(tr)))
 
 
 @declare(
@@ -97,54 +99,70 @@ def _report_lines(b: ReplyBuilder, report: SyncReport) -> None:
 )
 async def catalog(ctx: Context, action: str, artist: str | None = None) -> Reply:
     store = ctx.store
+    tr = ctx.tr
     if action == "list":
         followed = await store.catalog.followed()
-        b = ReplyBuilder(title="Followed on MusicBrainz")
+        b = ReplyBuilder(title=tr._("Followed on MusicBrainz"))
         for f in followed:
-            when = f.synced_at.strftime("%Y-%m-%d %H:%M UTC") if f.synced_at else "never"
-            b.line(f"{f.name} ({f.mbid}), last synced {when}")
+            when = f.synced_at.strftime("%Y-%m-%d %H:%M UTC") if f.synced_at else tr._("never")
+            b.line(
+                tr._("{name} ({mbid}), last synced {when}").format(
+                    name=f.name, mbid=f.mbid, when=when
+                )
+            )
         if not followed:
-            b.line("No artist yet. /catalog add NAME searches MusicBrainz.")
+            b.line(tr._("No artist yet. /catalog add NAME searches MusicBrainz."))
         return b.build()
     if action == "remove":
         found = await store.catalog.find(artist or "")
         if len(found) != 1:
-            names = ", ".join(f.name for f in await store.catalog.followed()) or "none"
-            raise FanbotError(f"Say which followed artist to remove; followed: {names}.")
+            names = [f.name for f in await store.catalog.followed()]
+            raise FanbotError(
+                N_("Say which followed artist to remove; followed: {names}."),
+                names=lambda tr: tr._(", ").join(names) or tr._("none"),
+            )
         await store.catalog.unfollow(found[0].mbid)
-        b = ReplyBuilder(title=f"No longer following {found[0].name}")
-        b.line("What was imported stays, with its sources.")
+        b = ReplyBuilder(title=tr.fill(N_("No longer following {name}"), name=found[0].name))
+        b.line(tr._("What was imported stays, with its sources."))
         return b.build()
     setup = _setup(ctx)
     if action == "sync":
-        b = ReplyBuilder(title="Catalogue synced")
+        b = ReplyBuilder(title=tr._("Catalogue synced"))
         for name, result in await sync_all(
             store, setup.source, ctx.clock.now(), ctx.zone, setup.secondary_types
         ):
             if isinstance(result, SyncReport):
-                _report_lines(b, result)
+                _report_lines(b, result, tr)
             else:
-                b.line(f"{name}: not synced, left as it was: {result.message}")
+                b.line(
+                    tr._("{name}: not synced, left as it was: {reason}").format(
+                        name=name, reason=result.text(tr)
+                    )
+                )
         return b.build()
     text = (artist or "").strip()
     if not text:
-        raise FanbotError("Say whom to add: /catalog add NAME (a search) or /catalog add MBID.")
+        raise FanbotError(N_("Say whom to add: /catalog add NAME (a search) or /catalog add MBID."))
     if not MBID.match(text.lower()):
         hits = await setup.source.search_artists(text)
         if not hits:
-            raise FanbotError(f"MusicBrainz knows no artist called “{shorten(text, 60)}”.")
-        b = ReplyBuilder(title=f"MusicBrainz artists called “{shorten(text, 60)}”")
+            raise FanbotError(
+                N_("MusicBrainz knows no artist called “{name}”."), name=shorten(text, 60)
+            )
+        b = ReplyBuilder(
+            title=tr.fill(N_("MusicBrainz artists called “{name}”"), name=shorten(text, 60))
+        )
         for hit in hits:
             about = ", ".join(filter(None, [hit.type, hit.country, hit.disambiguation]))
             b.line(f"{hit.name}" + (f" ({about})" if about else "") + f": /catalog add {hit.mbid}")
             b.choices.append(Choice(hit.name, f"/catalog add {hit.mbid}", about))
-        b.footer = "Choose one (or send its /catalog add line) to follow it."
+        b.footer = tr._("Choose one (or send its /catalog add line) to follow it.")
         return b.build()
     report = await sync_artist(
         store, setup.source, text.lower(), ctx.clock.now(), ctx.zone, setup.secondary_types
     )
-    b = ReplyBuilder(title=f"Following {report.name}")
-    _report_lines(b, report)
+    b = ReplyBuilder(title=tr.fill(N_("Following {name}"), name=report.name))
+    _report_lines(b, report, tr)
     return b.build()
 
 

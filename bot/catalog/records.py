@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.errors import FanbotError
+from bot.i18n import N_
 from storage.models import PartialDate
 
 MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -103,7 +104,10 @@ def check_mbid(text: str) -> str:
     mbid = text.strip().lower()
     if not MBID.match(mbid):
         raise FanbotError(
-            f"“{text.strip()[:60]}” is not a MusicBrainz id; it looks like "
-            "0d79fe8e-ba27-4859-bb8c-2f255f346853 (the end of the artist's page address)."
+            N_(
+                "“{text}” is not a MusicBrainz id; it looks like "
+                "0d79fe8e-ba27-4859-bb8c-2f255f346853 (the end of the artist's page address)."
+            ),
+            text=text.strip()[:60],
         )
     return mbid

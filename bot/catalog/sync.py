@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.admin.changes import subject_snapshot
@@ -20,13 +21,47 @@ from bot.catalog.plan import Plan, PlannedFact, PlannedSubject, plan
 from bot.catalog.records import Artist, CatalogSource
 from bot.dates import human
 from bot.errors import FanbotError
+from bot.i18n import N_, Translator, translator
 from storage.audit import fact_snapshot
 from storage.catalog import SYNC_ACTOR
-from storage.models import Fact, NewFact, NewSubject, Source, SubjectKind, normalize_name
+from storage.models import (
+    Fact,
+    NewFact,
+    NewSubject,
+    PartialDate,
+    Source,
+    SubjectKind,
+    normalize_name,
+)
 from storage.store import Store
 from storage.unit import Transaction
 
 log = logging.getLogger(__name__)
+
+
+class Note(str):
+    """Something an operator should know about a sync: the English text as a str (the CLI
+    prints it, logs read it), and the msgid with its params to say it in a chat's language."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Note:
+        note = super().__new__(cls, _said(translator("en"), template, params))
+        note.template, note.params = template, params
+        return note
+
+    def text(self, tr: Translator) -> str:
+        return _said(tr, self.template, self.params)
+
+
+def _said(tr: Translator, template: str, params: dict[str, Any]) -> str:
+    return tr.fill(template, **{k: v(tr) if callable(v) else v for k, v in params.items()})
+
+
+def _date(date: PartialDate) -> Any:
+    """A date as the reader's language writes it; English keeps "31 December 1995"."""
+    return lambda tr: human(date) if tr.language == "en" else tr.date(date)
 
 
 @dataclass
@@ -41,14 +76,25 @@ class SyncReport:
     unchanged: int = 0
     subjects_added: int = 0
     skipped: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
-    def line(self) -> str:
-        return (
-            f"{self.name}: {self.requests} requests, {self.added} facts added, "
-            f"{self.updated} updated, {self.unchanged} unchanged"
-            + (f", {self.subjects_added} new subjects" if self.subjects_added else "")
+    def line(self, tr: Translator | None = None) -> str:
+        """'BTS: 11 requests, 300 facts added, 0 updated, 0 unchanged' in the reader's language."""
+        tr = tr or translator("en")
+        text = tr._(
+            "{name}: {requests} requests, {added} facts added, {updated} updated, "
+            "{unchanged} unchanged"
+        ).format(
+            name=self.name,
+            requests=tr.number(self.requests),
+            added=tr.number(self.added),
+            updated=tr.number(self.updated),
+            unchanged=tr.number(self.unchanged),
         )
+        if self.subjects_added:
+            more = tr._(", {count} new subjects").format(count=tr.number(self.subjects_added))
+            text += more
+        return text
 
 
 async def read_artist(source: CatalogSource, mbid: str) -> tuple[Artist, dict[str, Artist], list]:
@@ -162,7 +208,10 @@ class _Writer:
             return candidates[0]
         if candidates:
             self.report.notes.append(
-                f"{new.name}: several known subjects could be this artist; added as new"
+                Note(
+                    N_("{name}: several known subjects could be this artist; added as new"),
+                    name=new.name,
+                )
             )
         return None
 
@@ -183,8 +232,15 @@ class _Writer:
             if other != subject_id:
                 both = [a for a in (new.name, *new.aliases) if normalize_name(a) in norms]
                 self.report.notes.append(
-                    f"{new.name} shares the name “{both[0]}” with {name}: asking by it asks "
-                    "which one is meant"
+                    Note(
+                        N_(
+                            "{name} shares the name “{shared}” with {other}: asking by it asks "
+                            "which one is meant"
+                        ),
+                        name=new.name,
+                        shared=both[0],
+                        other=name,
+                    )
                 )
         return subject_id
 
@@ -242,8 +298,17 @@ class _Writer:
             if fact_id in corrected:
                 self.report.unchanged += 1
                 self.report.notes.append(
-                    f"#{fact_id} kept as an admin corrected it: “{current.summary}” "
-                    f"({human(current.date)}); MusicBrainz says “{new.summary}” ({human(new.date)})"
+                    Note(
+                        N_(
+                            "#{id} kept as an admin corrected it: “{summary}” ({date}); "
+                            "MusicBrainz says “{theirs}” ({their_date})"
+                        ),
+                        id=fact_id,
+                        summary=current.summary,
+                        date=_date(current.date),
+                        theirs=new.summary,
+                        their_date=_date(new.date),
+                    )
                 )
                 continue
             new = dataclasses.replace(new, hidden=current.hidden, id=fact_id)
