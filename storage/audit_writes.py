@@ -23,17 +23,16 @@ class AuditWrites:
 
     async def record(
         self,
+        entry: NewEntry,
         *,
         at: dt.datetime,
         actor: Actor,
-        action: str,
-        target_kind: str,
-        target: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        source: Source | None,
+        source: Source | None = None,
         undoes: int | None = None,
     ) -> int:
+        """One change's entry (an undo names the entry it undoes, which is marked undone)."""
+        action, target_kind, target = entry.action, entry.target_kind, entry.target
+        before, after = entry.before, entry.after
         if target_kind not in TARGET_KINDS:
             raise ValueError(f"unknown audit target kind {target_kind!r}")
         row = await self._ex.fetchone(

@@ -17,17 +17,15 @@ SOURCE = Source(title="Weverse", url="https://a.com/1")
 
 async def record(store: Store, actor: Actor, target: str, minutes: int, **kw) -> int:
     async with store.transaction() as tx:
-        return await tx.audit.record(
-            at=T0 + dt.timedelta(minutes=minutes),
-            actor=actor,
-            action=kw.pop("action", "edit"),
-            target_kind=kw.pop("target_kind", "fact"),
-            target=target,
-            before=kw.pop("before", {"date": "2024-02-03"}),
-            after=kw.pop("after", {"date": "2024-02-04"}),
-            source=kw.pop("source", None),
-            **kw,
+        entry = NewEntry(
+            kw.pop("action", "edit"),
+            kw.pop("target_kind", "fact"),
+            target,
+            kw.pop("before", {"date": "2024-02-03"}),
+            kw.pop("after", {"date": "2024-02-04"}),
         )
+        at = T0 + dt.timedelta(minutes=minutes)
+        return await tx.audit.record(entry, at=at, actor=actor, **kw)
 
 
 async def test_entries_are_recorded_and_read_back(any_store: Store) -> None:

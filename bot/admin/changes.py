@@ -17,6 +17,7 @@ from bot.i18n import N_
 from storage.audit import (
     Actor,
     AuditEntry,
+    NewEntry,
     fact_from_snapshot,
     fact_snapshot,
     subject_snapshot,
@@ -65,26 +66,11 @@ def _same_fact(a: NewFact, b: Fact) -> bool:
 
 
 async def _record(
-    ctx: Context,
-    tx: Transaction,
-    action: str,
-    target_kind: str,
-    target: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    source: Source | None,
-    undoes: int | None = None,
+    ctx: Context, tx: Transaction, entry: NewEntry, source: Source | None, undoes: int | None = None
 ) -> int:
+    """The change's audit entry, in its own transaction, by the caller, at the clock's now."""
     return await tx.audit.record(
-        at=ctx.clock.now(),
-        actor=actor_of(ctx),
-        action=action,
-        target_kind=target_kind,
-        target=target,
-        before=before,
-        after=after,
-        source=source,
-        undoes=undoes,
+        entry, at=ctx.clock.now(), actor=actor_of(ctx), source=source, undoes=undoes
     )
 
 
@@ -121,7 +107,8 @@ async def add_fact(ctx: Context, new: NewFact, subject_ids: list[int], source: S
         fact_id = await facts.add_fact(dataclasses.replace(new, key=key))
         fact = await facts.fact(fact_id)
         assert fact is not None
-        await _record(ctx, tx, "add", "fact", str(fact_id), None, fact_snapshot(fact), source)
+        added = NewEntry("add", "fact", str(fact_id), None, fact_snapshot(fact))
+        await _record(ctx, tx, added, source)
     return fact
 
 
@@ -142,16 +129,8 @@ async def change_fact(
             raise changed_meanwhile(seen.id) from None
         after = await facts.fact(seen.id)
         assert after is not None
-        await _record(
-            ctx,
-            tx,
-            action,
-            "fact",
-            str(seen.id),
-            fact_snapshot(current),
-            fact_snapshot(after),
-            source,
-        )
+        snapshots = fact_snapshot(current), fact_snapshot(after)
+        await _record(ctx, tx, NewEntry(action, "fact", str(seen.id), *snapshots), source)
     return after
 
 
@@ -185,7 +164,7 @@ async def add_subject(
         new = dataclasses.replace(new, slug=slug)
         await tx.names.upsert_subject(new)
         after = subject_snapshot(new, group_names)
-        await _record(ctx, tx, "add", "subject", slug, None, after, source)
+        await _record(ctx, tx, NewEntry("add", "subject", slug, None, after), source)
     return new
 
 
@@ -224,7 +203,7 @@ async def change_alias(
             await tx.names.remove_alias(subject.id, alias)
             before, after = {"subject": subject.name, "alias": alias}, None
         action = "add alias" if add else "remove alias"
-        await _record(ctx, tx, action, "subject", subject.slug, before, after, source)
+        await _record(ctx, tx, NewEntry(action, "subject", subject.slug, before, after), source)
     return alias
 
 
@@ -252,12 +231,15 @@ async def set_editor(
                 granted_at=ctx.clock.now().isoformat(timespec="seconds"),
             )
             await editors.put(editor)
-            await _record(ctx, tx, "add editor", "editor", target, None, editor.to_dict(), None)
+            granted = NewEntry("add editor", "editor", target, None, editor.to_dict())
+            await _record(ctx, tx, granted, None)
         else:
             if before is None:
                 raise FanbotError(N_("{user} is not an editor."), user=target)
             await editors.remove(platform, user_id)
-            await _record(ctx, tx, "remove editor", "editor", target, before.to_dict(), None, None)
+            await _record(
+                ctx, tx, NewEntry("remove editor", "editor", target, before.to_dict(), None), None
+            )
     return before
 
 
@@ -443,14 +425,5 @@ async def _undo(ctx: Context, tx: Transaction, entry: AuditEntry) -> int:
         else:
             await tx.editors.put(Editor(**entry.before))
         before, after_snap = entry.after, entry.before
-    return await _record(
-        ctx,
-        tx,
-        "undo",
-        entry.target_kind,
-        entry.target,
-        before,
-        after_snap,
-        None,
-        undoes=entry.id,
-    )
+    undo = NewEntry("undo", entry.target_kind, entry.target, before, after_snap)
+    return await _record(ctx, tx, undo, None, undoes=entry.id)

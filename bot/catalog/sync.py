@@ -22,7 +22,7 @@ from bot.catalog.records import Artist, CatalogSource
 from bot.dates import human
 from bot.errors import FanbotError
 from bot.i18n import N_, Translator, translator
-from storage.audit import fact_snapshot
+from storage.audit import NewEntry, fact_snapshot
 from storage.catalog import SYNC_ACTOR
 from storage.models import (
     Fact,
@@ -138,16 +138,8 @@ class _Writer:
         self.slugs: dict[str, str] = {}  # mbid -> slug
 
     async def record(self, action, kind, target, before, after, source) -> None:
-        await self.tx.audit.record(
-            at=self.now,
-            actor=SYNC_ACTOR,
-            action=action,
-            target_kind=kind,
-            target=target,
-            before=before,
-            after=after,
-            source=source,
-        )
+        entry = NewEntry(action, kind, target, before, after)
+        await self.tx.audit.record(entry, at=self.now, actor=SYNC_ACTOR, source=source)
 
     async def write(self, planned: Plan) -> None:
         catalog = self.tx.catalog
