@@ -54,8 +54,14 @@ def build_feed(
     host: str,
     site_url: str,
     feed_url: str,
+    cap: int = MAX_EVENTS,
+    soonest_cut: bool = False,
 ) -> bytes:
-    """The feed's bytes; `today` (KST) decides what is past (yearly) and what is to come."""
+    """The feed's bytes; `today` (KST) decides what is past (yearly) and what is to come.
+
+    At most `cap` events, and the calendar's description says when some were left out: the
+    newest `cap` (an artist's facts come newest first), or, when the caller cut the list to
+    those coming up soonest (`soonest_cut`, upcoming.py: the all-artists feed), those."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -64,8 +70,10 @@ def build_feed(
     cal.calendar_name = f"{name} — fanbot"
     dated = [f for f in facts if f.date.as_date() is not None and f.happened]
     about = f"Anniversaries and dates of {name}, with their sources"
-    if len(dated) > MAX_EVENTS:
-        about += f" (the first {MAX_EVENTS:,} of {len(dated):,} dates)"
+    if soonest_cut:
+        about += f" (the {cap:,} coming up soonest; the others are left out)"
+    elif len(dated) > cap:
+        about += f" (the {cap:,} newest; the others are left out)"
     cal.add("x-wr-caldesc", about)
     cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
@@ -75,7 +83,7 @@ def build_feed(
     end = "END:VCALENDAR\r\n"
     assert head.endswith(end)
     events = []
-    for fact in dated[:MAX_EVENTS]:
+    for fact in dated[:cap]:
         day = fact.date.as_date()
         assert day is not None
         fact_url = f"{site_url}/fact/{fact.id}"
