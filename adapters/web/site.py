@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from adapters.web.feeds import MAX_EVENTS, build_feed
 from adapters.web.freshness import SiteVersion
 from adapters.web.i18n import N_, Language, choose, load_languages
-from adapters.web.rows import anniversary_label, fact_row, source_links
+from adapters.web.rows import anniversary_label, fact_lines, fact_row, source_links
 from adapters.web.upcoming import soonest_dated
 from bot.admin.history import when_text
 from bot.core import Core
@@ -221,11 +221,12 @@ class Site:
             return quote(request.path) + "?" + urlencode(params)
 
         zone = self.core.zone.key
+        lang_query = f"?lang={language.code}" if asked else ""  # url()'s, without a call per row
         html = self.templates[language.code][template].render(
             lang=language,
             languages=self.languages.values(),
             url=url,
-            lang_query=f"?lang={language.code}" if asked else "",  # url()'s, without a call per row
+            fact_lines=lambda rows, sources, links: fact_lines(rows, sources, links, lang_query),
             switch=switch,
             today=self.today(),
             zone="KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone,
