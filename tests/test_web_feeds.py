@@ -13,7 +13,7 @@ from bot.core import Core
 from bot.reminders.digest import day_items
 from storage.models import FactKind, NewFact, PartialDate, Source
 from storage.store import Store
-from tests.web_fixtures import Site, site
+from tests.web_fixtures import Site, serve, site
 
 __all__ = ["site"]  # the fixture
 
@@ -159,3 +159,60 @@ async def test_feeds_of_unknown_artists_are_404_and_names_lead_to_the_feed(site:
     assert r.status == 404
     r, _ = await site.get("/calendar/아이유.ics")
     assert r.status == 301 and r.headers["Location"] == "/calendar/iu.ics"
+
+
+async def _capped(core: Core, path: str, cap: int) -> Calendar:
+    async for capped in serve(core, max_events=cap):
+        return await _feed(capped, path)
+    raise AssertionError("no site")
+
+
+def _soonest(cal: Calendar, today: dt.date) -> list[tuple[dt.date, int]]:
+    """(day, fact id) of every event's first occurrence from today, soonest first."""
+    first: dict[int, dt.date] = {}
+    for e in recurring_ical_events.of(cal).between(today, today + dt.timedelta(days=4 * 366)):
+        fact_id = int(str(e["UID"]).split("@")[0].removeprefix("fanbot-fact-"))
+        first.setdefault(fact_id, e["DTSTART"].dt)
+        first[fact_id] = min(first[fact_id], e["DTSTART"].dt)
+    return sorted((day, fact_id) for fact_id, day in first.items())
+
+
+async def test_the_all_feed_is_capped_to_the_dates_coming_up_soonest(
+    site: Site, store: Store, core: Core
+) -> None:
+    """Over the cap, /calendar/all.ics keeps the events coming up soonest from today (an
+    anniversary, a future fact's own day), the cut stated in X-WR-CALDESC."""
+    today = core.clock.now().astimezone(core.zone).date()
+    for n, date in enumerate(
+        [
+            PartialDate(2020, 2, 29),
+            PartialDate(today.year - 1, today.month, today.day),  # an anniversary today
+            PartialDate(2019, 12, 31),
+            PartialDate(today.year + 1, 1, 2),  # a future fact: a single event on its day
+            PartialDate(today.year + 3, 3, 3),  # far ahead, beyond a year's window
+            PartialDate(2010, 7, 7),
+            PartialDate(2011, 7, 7),  # the same day: the cut may fall inside a day, by id
+            PartialDate(2015, 10, 1),
+        ]
+    ):
+        await _add(store, f"dated-{n}", date)
+    whole = await _feed(site, "/calendar/all.ics")
+    assert "left out" not in str(whole["X-WR-CALDESC"])
+    everything = _soonest(whole, today)
+    assert len(everything) == len(list(whole.walk("VEVENT")))
+    for cap in (1, 3, 5, len(everything) - 1):
+        capped = await _capped(core, "/calendar/all.ics", cap)
+        assert _soonest(capped, today) == everything[:cap], cap
+        assert f"the {cap:,} coming up soonest" in str(capped["X-WR-CALDESC"])
+    exact = await _capped(core, "/calendar/all.ics", len(everything))
+    assert _soonest(exact, today) == everything
+    assert "left out" not in str(exact["X-WR-CALDESC"])
+
+
+async def test_an_artist_feed_over_the_cap_keeps_the_newest(core: Core) -> None:
+    capped = await _capped(core, "/calendar/iu.ics", 1)
+    [event] = list(capped.walk("VEVENT"))
+    assert "the 1 newest" in str(capped["X-WR-CALDESC"])
+    async for whole in serve(core):
+        events = (await _feed(whole, "/calendar/iu.ics")).walk("VEVENT")
+        assert event["DTSTART"].dt == max(e["DTSTART"].dt for e in events)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
-from adapters.web.ical_text import all_day_event, fold
+from adapters.web.feeds import PRODID, REFRESH, REFRESH_TEXT
+from adapters.web.ical_text import all_day_event, calendar_head, fold
 
 STAMP = dt.datetime(2025, 1, 24, tzinfo=dt.UTC)
 TEXTS = [
@@ -98,3 +99,35 @@ def test_folded_lines_stay_within_75_octets() -> None:
     assert "".join(p.decode()[1:] if i else p.decode() for i, p in enumerate(parts)) == (
         "DESCRIPTION:" + "뷔🎉x\\" * 100
     )
+
+
+def icalendar_head(name: str, about: str, source: str) -> bytes:
+    """The calendar's head as adapters/web/feeds.py built it with icalendar before."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.calendar_name = name
+    cal.add("x-wr-caldesc", about)
+    cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    cal.add("source", source, parameters={"VALUE": "URI"})
+    return cal.to_ical()
+
+
+@pytest.mark.parametrize("name", TEXTS)
+@pytest.mark.parametrize(
+    "source",
+    ["https://fans.example.org/calendar/iu.ics", "http://h:8080/calendar/%EB%B7%94.ics?a=1,2;3"],
+)
+def test_the_calendar_head_is_icalendars(name: str, source: str) -> None:
+    about = f"Anniversaries and dates of {name}, with their sources"
+    head = calendar_head(
+        name=f"{name} — fanbot", about=about, source=source, prodid=PRODID, refresh=REFRESH_TEXT
+    )
+    ours = (head + "END:VCALENDAR\r\n").encode()
+    if "\n" in name or "\r" in name:  # icalendar refuses a line break here; we write \n
+        assert Calendar.from_ical(ours)["NAME"].count("line") == 3
+        return
+    assert ours == icalendar_head(f"{name} — fanbot", about, source)

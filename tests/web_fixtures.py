@@ -11,6 +11,7 @@ import pytest
 from html5lib.html5parser import ParseError
 
 from adapters.web.app import WebServer
+from adapters.web.feeds import MAX_EVENTS
 from bot.core import Core
 
 PUBLIC_URL = "https://fans.example.org"
@@ -26,8 +27,10 @@ class Site:
             return r, await r.text()
 
 
-async def serve(core: Core, public_url: str | None = PUBLIC_URL) -> AsyncIterator[Site]:
-    server = WebServer(core, "127.0.0.1", 0, public_url)
+async def serve(
+    core: Core, public_url: str | None = PUBLIC_URL, max_events: int = MAX_EVENTS
+) -> AsyncIterator[Site]:
+    server = WebServer(core, "127.0.0.1", 0, public_url, max_events)
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:

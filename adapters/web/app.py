@@ -14,6 +14,7 @@ import secrets
 from aiohttp import web
 
 from adapters.web.cli import WebStartError
+from adapters.web.feeds import MAX_EVENTS
 from adapters.web.site import FEED_CACHE, PAGE_CACHE, Handler, NotFound, Site
 from bot.core import Core
 
@@ -32,9 +33,11 @@ SECURITY_HEADERS = {
 }
 
 
-def build_app(core: Core, public_url: str | None = None) -> web.Application:
+def build_app(
+    core: Core, public_url: str | None = None, max_events: int = MAX_EVENTS
+) -> web.Application:
     """The application over a core; its routes are the site's readable addresses."""
-    site = Site(core, public_url=public_url, boot=secrets.token_hex(4))
+    site = Site(core, public_url=public_url, boot=secrets.token_hex(4), max_events=max_events)
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -99,12 +102,19 @@ class WebServer:
 
     name = "web"
 
-    def __init__(self, core: Core, host: str, port: int, public_url: str | None = None):
+    def __init__(
+        self,
+        core: Core,
+        host: str,
+        port: int,
+        public_url: str | None = None,
+        max_events: int = MAX_EVENTS,
+    ):
         self.host, self.port = host, port
         self._running = False
         debug = logging.getLogger().isEnabledFor(logging.DEBUG)
         self._runner = web.AppRunner(
-            build_app(core, public_url),
+            build_app(core, public_url, max_events),
             access_log=logging.getLogger("fanbot.web.access") if debug else None,
             handle_signals=False,
         )

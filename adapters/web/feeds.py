@@ -1,5 +1,6 @@
-"""Calendar feeds (RFC 5545, with RFC 7986's refresh and name): the calendar's head built with
-icalendar, its events written as icalendar writes them by `ical_text` (a tenth of the cost).
+"""Calendar feeds (RFC 5545, with RFC 7986's refresh and name), written as icalendar writes
+them by `ical_text` (a tenth of the cost; tests/test_web_ical_text.py holds the head and each
+event byte for byte against icalendar's own output; icalendar reads them back in the tests).
 
 One all-day event per fact known to the day. What has happened recurs every year from the
 day itself (DTSTART;VALUE=DATE, DTEND the next day); a 29 February recurs on the last day of
@@ -14,15 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from icalendar import Calendar, vDuration
+from icalendar import vDuration
 
-from adapters.web.ical_text import all_day_event
+from adapters.web.ical_text import all_day_event, calendar_head
 from bot.fan.commands import fact_text
 from bot.replies import source_text
 from storage.models import BIRTH, Fact
 
 # The `what` of the catalogue's birth and debut events (issue 16's bot/catalog/).
 REFRESH = dt.timedelta(days=1)
+REFRESH_TEXT = vDuration(REFRESH).to_ical().decode()  # P1D
 PRODID = "-//fanbot//calendar feeds//EN"
 MAX_EVENTS = 5_000  # a calendar app chokes long before; the feed says it was cut
 
@@ -54,28 +56,26 @@ def build_feed(
     host: str,
     site_url: str,
     feed_url: str,
+    cap: int = MAX_EVENTS,
+    soonest_cut: bool = False,
 ) -> bytes:
-    """The feed's bytes; `today` (KST) decides what is past (yearly) and what is to come."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.calendar_name = f"{name} — fanbot"
+    """The feed's bytes; `today` (KST) decides what is past (yearly) and what is to come.
+
+    At most `cap` events, and the calendar's description says when some were left out: the
+    newest `cap` (an artist's facts come newest first), or, when the caller cut the list to
+    those coming up soonest (`soonest_cut`, upcoming.py: the all-artists feed), those."""
     dated = [f for f in facts if f.date.as_date() is not None and f.happened]
     about = f"Anniversaries and dates of {name}, with their sources"
-    if len(dated) > MAX_EVENTS:
-        about += f" (the first {MAX_EVENTS:,} of {len(dated):,} dates)"
-    cal.add("x-wr-caldesc", about)
-    cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", vDuration(REFRESH))
-    cal.add("source", feed_url, parameters={"VALUE": "URI"})
+    if soonest_cut:
+        about += f" (the {cap:,} coming up soonest; the others are left out)"
+    elif len(dated) > cap:
+        about += f" (the {cap:,} newest; the others are left out)"
+    head = calendar_head(
+        name=f"{name} — fanbot", about=about, source=feed_url, prodid=PRODID, refresh=REFRESH_TEXT
+    )
     stamp = dt.datetime.combine(today, dt.time(), dt.UTC)  # stable all day: same bytes, same ETag
-    head = cal.to_ical().decode()
-    end = "END:VCALENDAR\r\n"
-    assert head.endswith(end)
     events = []
-    for fact in dated[:MAX_EVENTS]:
+    for fact in dated[:cap]:
         day = fact.date.as_date()
         assert day is not None
         fact_url = f"{site_url}/fact/{fact.id}"
@@ -91,4 +91,4 @@ def build_feed(
                 category=fact.kind.value,
             )
         )
-    return (head[: -len(end)] + "".join(events) + end).encode()
+    return (head + "".join(events) + "END:VCALENDAR\r\n").encode()

@@ -61,6 +61,34 @@ def _utc(at: dt.datetime) -> str:
     return f"{_date(at)}T{at.hour:02d}{at.minute:02d}{at.second:02d}Z"
 
 
+def _one_line(value: str) -> str:
+    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def calendar_head(*, name: str, about: str, source: str, prodid: str, refresh: str) -> str:
+    """The VCALENDAR's opening lines as icalendar writes them (RFC 7986's NAME and SOURCE,
+    REFRESH-INTERVAL; the X-WR- names Apple and Google read), in icalendar's order; CRLF-ended.
+    `refresh` is a DURATION value (P1D).
+
+    icalendar writes a calendar's own properties unescaped (commas and semicolons as they
+    are), and so do we; a line break, which icalendar refuses with an error, is written \\n."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        fold("PRODID:" + _one_line(prodid)),
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        fold("X-WR-CALDESC:" + _one_line(about)),
+        fold("NAME:" + _one_line(name)),
+        fold("X-WR-CALNAME:" + _one_line(name)),
+        "REFRESH-INTERVAL;VALUE=DURATION:" + refresh,
+        fold("SOURCE;VALUE=URI:" + _one_line(source)),
+        "X-PUBLISHED-TTL:" + refresh,
+        "",
+    ]
+    return "\r\n".join(lines)
+
+
 def all_day_event(
     *,
     uid: str,

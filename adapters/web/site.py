@@ -24,7 +24,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from adapters.web.feeds import MAX_EVENTS, build_feed
 from adapters.web.freshness import SiteVersion
 from adapters.web.i18n import N_, Language, choose, load_languages
-from adapters.web.rows import anniversary_label, fact_row, source_links
+from adapters.web.rows import anniversary_label, fact_lines, fact_row, source_links
+from adapters.web.upcoming import soonest_dated
 from bot.admin.history import when_text
 from bot.core import Core
 from bot.fan.calendar import ALL_FEED, feed_addresses, feed_path
@@ -139,8 +140,11 @@ def changed_fields(entry: AuditEntry) -> list[str]:
 class Site:
     """The aiohttp handlers over one core; `public_url` is where links and feeds point."""
 
-    def __init__(self, core: Core, *, public_url: str | None, boot: str):
+    def __init__(
+        self, core: Core, *, public_url: str | None, boot: str, max_events: int = MAX_EVENTS
+    ):
         self.core = core
+        self.max_events = max_events  # events a feed carries at most
         self.public_url = public_url
         self.boot = boot  # a new process never matches an old ETag
         self.version = SiteVersion(core)
@@ -217,11 +221,12 @@ class Site:
             return quote(request.path) + "?" + urlencode(params)
 
         zone = self.core.zone.key
+        lang_query = f"?lang={language.code}" if asked else ""  # url()'s, without a call per row
         html = self.templates[language.code][template].render(
             lang=language,
             languages=self.languages.values(),
             url=url,
-            lang_query=f"?lang={language.code}" if asked else "",  # url()'s, without a call per row
+            fact_lines=lambda rows, sources, links: fact_lines(rows, sources, links, lang_query),
             switch=switch,
             today=self.today(),
             zone="KST (Asia/Seoul)" if zone == "Asia/Seoul" else zone,
@@ -431,11 +436,12 @@ class Site:
                 raise web.HTTPMovedPermanently(feed_path(subject.slug))
             name = subject.name
         facts = self.core.store.facts
+        cut = False
         if subject is None:
-            found = await facts.dated_facts(MAX_EVENTS + 1)
+            found, cut = await soonest_dated(facts, self.today(), self.max_events)
         else:
             ids = [subject.id, *(m.id for m in subject.members)]
-            found = await facts.facts_about(ids, None, MAX_EVENTS + 1)
+            found = await facts.facts_about(ids, None, self.max_events + 1)
         site = self.site_url(request)
         body = build_feed(
             found,
@@ -444,6 +450,8 @@ class Site:
             host=urlsplit(self.public_url or "http://fanbot.local").hostname or "fanbot.local",
             site_url=site,
             feed_url=site + feed_path(asked),
+            cap=self.max_events,
+            soonest_cut=cut,
         )
         response = web.Response(body=body, content_type="text/calendar", charset="utf-8")
         response.headers["Content-Disposition"] = f'inline; filename="{quote(asked)}.ics"'
